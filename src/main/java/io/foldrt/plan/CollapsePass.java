@@ -1,0 +1,39 @@
+package io.foldrt.plan;
+
+import io.foldrt.ir.Graph;
+import io.foldrt.ir.Node;
+import java.util.List;
+import java.util.Optional;
+
+/** After folding, merges each Gemm that took a BatchNorm with the Gemm right after it (Linear→BN→Linear). */
+final class CollapsePass {
+    private static final GemmCollapse RULE = new GemmCollapse();
+
+    private CollapsePass() {}
+
+    static Graph run(Graph g, Ledger ledger) {
+        Graph cur = g;
+        for (Ledger.Draft d : ledger.drafts()) {
+            if (!d.folded || !(d.rule.equals("gemm+bn") || d.rule.equals("matmul+bn"))) continue;
+            GraphIndex idx = new GraphIndex(cur);
+            Node first = idx.producer(d.output); // the folded Gemm (or a merge that already contains it)
+            Optional<GemmCollapse.Pair> m = first == null ? Optional.empty() : RULE.match(idx, first);
+            if (m.isEmpty()) continue;
+            Node second = m.get().second();
+            Optional<String> no = RULE.refusal(idx, m.get());
+            if (no.isPresent()) {
+                d.detail += "; not merged with " + GraphIndex.describe(second) + ": " + no.get();
+                continue;
+            }
+            GraphEditor ed = new GraphEditor(cur);
+            Node merged = RULE.apply(idx, m.get(), ed);
+            ed.replace(List.of(first, second), merged);
+            ledger.rewrote(d.bn, List.of(first, second), merged, ed.fragmentOf(merged));
+            d.rule += ", " + RULE.name();
+            d.mergedInto = merged.name();
+            d.detail += "; then merged with " + GraphIndex.describe(second) + " into one Gemm '" + merged.name() + "'";
+            cur = ed.build();
+        }
+        return cur;
+    }
+}
