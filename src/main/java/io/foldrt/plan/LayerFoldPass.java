@@ -21,8 +21,8 @@ final class LayerFoldPass {
 
     private LayerFoldPass() {}
 
-    static Outcome run(Graph g, Ledger ledger, FoldEngine engine) {
-        GraphIndex idx = new GraphIndex(g);
+    static Outcome run(GraphIndex idx, Ledger ledger, FoldEngine engine) {
+        Graph g = idx.graph;
         List<LayerBnFold> rules = new ArrayList<>();
         List<LayerBn> matches = new ArrayList<>();
         List<FoldJob> jobs = new ArrayList<>();

@@ -16,6 +16,9 @@ import java.util.Map;
  */
 final class Ledger {
 
+    /** One rewrite: the original nodes (with their constants) and the node that now stands for them. */
+    record Step(Fragment before, Fragment after) {}
+
     /** The mutable record of one BatchNorm, turned into a {@link FoldReport.Entry} at the end. */
     static final class Draft {
         final String bn;
@@ -27,8 +30,8 @@ final class Ledger {
         String mergedInto;
         boolean folded;
         final List<String> refusals = new ArrayList<>();
-        /** Each rewrite done for this BN: original nodes → the node that replaced them. */
-        final List<Fragment[]> steps = new ArrayList<>();
+        /** Each rewrite done for this BN, in order. */
+        final List<Step> steps = new ArrayList<>();
 
         Draft(Node bn) {
             this.bn = bn.name();
@@ -75,6 +78,6 @@ final class Ledger {
             origins.remove(n.name());
         }
         origins.put(replacement.name(), before);
-        drafts.get(bn).steps.add(new Fragment[] {before, after});
+        drafts.get(bn).steps.add(new Step(before, after));
     }
 }

@@ -1,6 +1,7 @@
 package io.foldrt.plan;
 
 import io.foldrt.ir.Graph;
+import io.foldrt.ir.ModelException;
 import io.foldrt.ir.Node;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,17 +26,19 @@ import java.util.SplittableRandom;
  * PlanResult r = Planner.plan(ModelZoo.build("resnet18"));
  * System.out.print(r.report().toText());
  * </pre>
- *
- * @throws io.foldrt.ir.ModelException (from {@code plan}) for an inconsistent graph, or a BatchNorm to fold whose
- *     statistics are NaN/Inf or give var + eps &lt;= 0
  */
 public final class Planner {
     private Planner() {}
 
+    /** Plans with {@link PlanOptions#defaults()}. */
     public static PlanResult plan(Graph g) {
         return plan(g, PlanOptions.defaults());
     }
 
+    /**
+     * @throws ModelException for a graph whose shapes do not check, or a BatchNorm to fold whose statistics
+     *     are NaN/Inf or give var + eps &lt;= 0 (the message names the node, the tensor and the channel)
+     */
     public static PlanResult plan(Graph g, PlanOptions o) {
         long t0 = System.nanoTime();
         GraphIndex original = new GraphIndex(g).checkShapes(); // refuse an inconsistent graph before rewriting
@@ -43,7 +46,7 @@ public final class Planner {
         Graph cur = g;
         double foldMillis = 0;
         if (o.fold()) {
-            LayerFoldPass.Outcome folded = LayerFoldPass.run(cur, ledger, o.engine());
+            LayerFoldPass.Outcome folded = LayerFoldPass.run(original, ledger, o.engine());
             cur = folded.graph();
             foldMillis = folded.engineMillis();
             cur = CollapsePass.run(cur, ledger);
@@ -51,6 +54,7 @@ public final class Planner {
         }
         List<FoldReport.ActivationFusion> fused = new ArrayList<>();
         if (o.fuseActivations()) cur = ActivationPass.run(cur, fused);
+        new GraphIndex(cur).checkShapes(); // a rule bug must fail here, not in a backend later
 
         long tProbe = System.nanoTime();
         List<FoldReport.Entry> entries = entries(ledger, original, o);
@@ -75,8 +79,8 @@ public final class Planner {
             if (o.probe()) {
                 abs = 0;
                 rel = 0;
-                for (Fragment[] step : d.steps) {
-                    Probe.Result p = Probe.run(step[0], step[1], original.shape(step[0].input()), rng);
+                for (Ledger.Step step : d.steps) {
+                    Probe.Result p = Probe.run(step.before(), step.after(), original.shape(step.before().input()), rng);
                     abs = Math.max(abs, p.maxAbs());
                     rel = Math.max(rel, p.maxRel());
                     shape = p.shape();
