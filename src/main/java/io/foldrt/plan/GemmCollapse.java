@@ -76,6 +76,9 @@ final class GemmCollapse implements Rewrite<GemmCollapse.Pair> {
         double[] b1 = GemmBias.perColumn(g, a, n1), c2 = GemmBias.perColumn(g, b, n2);
         double alpha = (double) ga.alpha() * gb.alpha();
 
+        // Row n of the merged [N2, K] weight is sum_j op(W2)[j, n] * op(W1)[:, j]; op(W1)[:, j] is row j of a
+        // transB W1 [N1, K] (contiguous) or column j of W1 [K, N1].
+        int rowStride = ga.transB() ? 1 : n1, colStride = ga.transB() ? k : 1;
         float[] w = new float[n2 * k];
         double[] row = new double[k];
         float[] bias = new float[n2];
@@ -85,10 +88,7 @@ final class GemmCollapse implements Rewrite<GemmCollapse.Pair> {
             for (int j = 0; j < n1; j++) {
                 double w2jn = gb.transB() ? w2[n * n1 + j] : w2[j * n2 + n];
                 acc += b1[j] * w2jn;
-                for (int kk = 0; kk < k; kk++) {
-                    double w1kj = ga.transB() ? w1[j * k + kk] : w1[kk * n1 + j];
-                    row[kk] += w1kj * w2jn;
-                }
+                for (int kk = 0, i = j * colStride; kk < k; kk++, i += rowStride) row[kk] += w1[i] * w2jn;
             }
             for (int kk = 0; kk < k; kk++) w[n * k + kk] = (float) (alpha * row[kk]);
             bias[n] = (float) (gb.alpha() * acc + c2[n]);

@@ -175,6 +175,17 @@ class FoldRulesTest {
     }
 
     @Test
+    void matMulBnLinearCollapsesToo() {
+        var b = new GraphBuilder("mbl", 15);
+        String x = b.input("x", Shapes.BATCH, 9);
+        b.output(b.linear(b.batchNorm(b.matMul(x, 7)), 4, true)); // first weight [K, N1]: read by column
+        Graph g = b.build();
+        PlanResult r = fold(g);
+        assertAllFolded(g, r);
+        assertEquals(1, r.graph().nodes().size());
+    }
+
+    @Test
     void chainOfThreeLinearsWithTwoBatchNormsCollapsesFully() {
         var b = new GraphBuilder("chain", 10);
         String x = b.input("x", Shapes.BATCH, 10);
