@@ -26,7 +26,9 @@ final class CollapsePass {
                 continue;
             }
             GraphEditor ed = new GraphEditor(cur);
+            long t0 = System.nanoTime();
             Node merged = RULE.apply(idx, m.get(), ed);
+            ledger.foldMillis += (System.nanoTime() - t0) / 1e6;
             ed.replace(List.of(first, second), merged);
             ledger.rewrote(d.bn, List.of(first, second), merged, ed.fragmentOf(merged));
             d.rule += ", " + RULE.name();

@@ -136,7 +136,10 @@ public final class FoldReport {
         return m;
     }
 
-    /** Wall time of the fold engine's one call (0 when there was nothing to fold). */
+    /**
+     * Wall time of the fold arithmetic: the engine's one call (0 when there was nothing to fold) plus the
+     * host-side arithmetic of BN-before-conv folds and Linear merges (none in the zoo's conv models).
+     */
     public double foldMillis() {
         return foldMillis;
     }

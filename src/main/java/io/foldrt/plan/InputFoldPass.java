@@ -29,7 +29,9 @@ final class InputFoldPass {
         // Independent: each conv reads one data input, so no two accepted pairs share a node.
         GraphEditor ed = new GraphEditor(g);
         for (BnConvFold.Pair p : accepted) {
+            long t0 = System.nanoTime();
             Node conv = RULE.apply(idx, p, ed);
+            ledger.foldMillis += (System.nanoTime() - t0) / 1e6;
             List<Node> replaced = List.of(p.bn(), p.conv());
             ed.replace(replaced, conv);
             ledger.rewrote(p.bn().name(), replaced, conv, ed.fragmentOf(conv));

@@ -16,12 +16,9 @@ final class LayerFoldPass {
     static final List<LayerBnFold> RULES =
             List.of(new ConvBnFold(), new ConvTransposeBnFold(), new GemmBnFold(), new MatMulBnFold());
 
-    /** The rewritten graph and the engine's wall time. */
-    record Outcome(Graph graph, double engineMillis) {}
-
     private LayerFoldPass() {}
 
-    static Outcome run(GraphIndex idx, Ledger ledger, FoldEngine engine) {
+    static Graph run(GraphIndex idx, Ledger ledger, FoldEngine engine) {
         Graph g = idx.graph;
         List<LayerBnFold> rules = new ArrayList<>();
         List<LayerBn> matches = new ArrayList<>();
@@ -45,7 +42,7 @@ final class LayerFoldPass {
         }
         long t0 = System.nanoTime();
         List<FoldJob.Result> results = jobs.isEmpty() ? List.of() : engine.fold(jobs);
-        double ms = (System.nanoTime() - t0) / 1e6;
+        ledger.foldMillis += (System.nanoTime() - t0) / 1e6;
         if (results.size() != jobs.size()) {
             throw new IllegalStateException("fold engine '" + engine.name() + "' returned " + results.size()
                     + " results for " + jobs.size() + " jobs");
@@ -68,7 +65,7 @@ final class LayerFoldPass {
             d.rule = r.name();
             d.detail = r.detail(m);
         }
-        return new Outcome(ed.build(), ms);
+        return ed.build();
     }
 
     /** Bad statistics are an error in the model, not a reason to keep the BN: say which BN and channel. */

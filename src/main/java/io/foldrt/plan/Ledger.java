@@ -43,6 +43,9 @@ final class Ledger {
         }
     }
 
+    /** Wall time spent computing folded weights: the engine call plus host-side input folds and merges. */
+    double foldMillis;
+
     private final Graph original;
     private final Map<String, Draft> drafts = new LinkedHashMap<>();
     private final Map<String, Fragment> origins = new HashMap<>(); // node name in current graph -> original nodes

@@ -44,11 +44,8 @@ public final class Planner {
         GraphIndex original = new GraphIndex(g).checkShapes(); // refuse an inconsistent graph before rewriting
         Ledger ledger = new Ledger(g);
         Graph cur = g;
-        double foldMillis = 0;
         if (o.fold()) {
-            LayerFoldPass.Outcome folded = LayerFoldPass.run(original, ledger, o.engine());
-            cur = folded.graph();
-            foldMillis = folded.engineMillis();
+            cur = LayerFoldPass.run(original, ledger, o.engine());
             cur = CollapsePass.run(cur, ledger);
             cur = InputFoldPass.run(cur, ledger);
         }
@@ -60,7 +57,7 @@ public final class Planner {
         List<FoldReport.Entry> entries = entries(ledger, original, o);
         long t1 = System.nanoTime();
         FoldReport report = new FoldReport(g.name(), o.fold() ? o.engine().name() : "none", entries, fused,
-                g.parameterCount(), cur.parameterCount(), foldMillis, o.probe() ? (t1 - tProbe) / 1e6 : 0,
+                g.parameterCount(), cur.parameterCount(), ledger.foldMillis, o.probe() ? (t1 - tProbe) / 1e6 : 0,
                 (t1 - t0) / 1e6);
         return new PlanResult(cur, report);
     }

@@ -35,6 +35,15 @@ class FoldReportTest {
     }
 
     @Test
+    void foldTimeCountsHostSideInputFoldsToo() {
+        var b = new GraphBuilder("pre", 2);
+        b.output(b.conv(b.batchNorm(b.input("x", Shapes.BATCH, 3, 4, 4)), 2, 1, 1, 0)); // nothing for the engine
+        FoldReport r = Planner.plan(b.build()).report();
+        assertEquals(1, r.foldedCount());
+        assertTrue(r.foldMillis() > 0, r.toText());
+    }
+
+    @Test
     void textIsAnAlignedTable() {
         FoldReport r = report(true);
         String text = r.toText();
