@@ -14,9 +14,10 @@ final class CollapsePass {
     static Graph run(Graph g, Ledger ledger) {
         Graph cur = g;
         for (Ledger.Draft d : ledger.drafts()) {
-            if (!d.folded || !(d.rule.equals("gemm+bn") || d.rule.equals("matmul+bn"))) continue;
+            if (!d.folded) continue;
             GraphIndex idx = new GraphIndex(cur);
-            Node first = idx.producer(d.output); // the folded Gemm (or a merge that already contains it)
+            // The layer that took the BN now writes its output; the rule matches only when that is a Gemm.
+            Node first = idx.producer(d.output);
             Optional<GemmCollapse.Pair> m = first == null ? Optional.empty() : RULE.match(idx, first);
             if (m.isEmpty()) continue;
             Node second = m.get().second();
