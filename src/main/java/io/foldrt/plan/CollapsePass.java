@@ -13,9 +13,9 @@ final class CollapsePass {
 
     static Graph run(Graph g, Ledger ledger) {
         Graph cur = g;
+        GraphIndex idx = new GraphIndex(cur);
         for (Ledger.Draft d : ledger.drafts()) {
             if (!d.folded) continue;
-            GraphIndex idx = new GraphIndex(cur);
             // The layer that took the BN now writes its output; the rule matches only when that is a Gemm.
             Node first = idx.producer(d.output);
             Optional<GemmCollapse.Pair> m = first == null ? Optional.empty() : RULE.match(idx, first);
@@ -36,6 +36,7 @@ final class CollapsePass {
             d.mergedInto = merged.name();
             d.detail += "; then merged with " + GraphIndex.describe(second) + " into one Gemm '" + merged.name() + "'";
             cur = ed.build();
+            idx = new GraphIndex(cur);
         }
         return cur;
     }
