@@ -39,11 +39,7 @@ public final class CpuFoldEngine implements FoldEngine {
         for (int o = 0, i = 0; o < l.outer(); o++) {
             int base = (o / outerPerGroup) * l.channels();
             for (int c = 0; c < l.channels(); c++, i += inner) {
-                double s = bn.scale()[base + c];
-                for (int k = i; k < i + inner; k++) wOut[k] = (float) (w[k] * s);
-                for (int k = i; k < i + inner; k++) {
-                    if (!Float.isFinite(wOut[k])) requireFinite(who, "weight", w, wOut);
-                }
+                if (!scaleRow(w, wOut, i, i + inner, bn.scale()[base + c])) requireFinite(who, "weight", w, wOut);
             }
         }
 
@@ -56,6 +52,16 @@ public final class CpuFoldEngine implements FoldEngine {
         }
         requireFinite(who, "bias", b, bOut);
         return new FoldJob.Result(new Tensor(j.weight().shape(), wOut), Tensor.of(new int[] {m}, bOut));
+    }
+
+    /**
+     * out[from..to) = (float) (w * s); false if a result is not finite (NaN/Inf weight or float32 overflow).
+     * A method of its own so the JIT compiles it after a few calls instead of waiting for loop-based OSR.
+     */
+    private static boolean scaleRow(float[] w, float[] out, int from, int to, double s) {
+        for (int k = from; k < to; k++) out[k] = (float) (w[k] * s);
+        for (int k = from; k < to; k++) if (!Float.isFinite(out[k])) return false;
+        return true;
     }
 
     private static void checkLayout(String who, FoldJob j) {
