@@ -1,0 +1,330 @@
+package io.foldrt.onnx;
+
+import static io.foldrt.onnx.Names.q;
+
+import ai.onnx.proto.OnnxMl.GraphProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
+import ai.onnx.proto.OnnxMl.TensorShapeProto;
+import ai.onnx.proto.OnnxMl.TypeProto;
+import ai.onnx.proto.OnnxMl.ValueInfoProto;
+import io.foldrt.ir.Graph;
+import io.foldrt.ir.ModelException;
+import io.foldrt.ir.Node;
+import io.foldrt.ir.Op;
+import io.foldrt.ir.ShapeInference;
+import io.foldrt.ir.Shapes;
+import io.foldrt.ir.Tensor;
+import io.foldrt.ir.ValueInfo;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Converts one ONNX GraphProto to an IR {@link Graph}. Constants (initializers, Constant nodes and Identity
+ * nodes that merely rename a constant) are resolved so that every weight the planner sees is an
+ * initializer; shapes are inferred node by node at batch 1, which is also what auto_pad needs.
+ * Errors are {@link ModelException}s without the file name; {@link OnnxImporter} adds it.
+ */
+final class GraphImporter implements NodeView.Values {
+    private final GraphProto g;
+    private final int opset;
+    private final Map<String, TensorProto> initializers = new HashMap<>();
+    private final Map<String, Tensor> floats = new HashMap<>();  // converted float constants
+    private final Map<String, long[]> ints = new HashMap<>();    // converted int64 constants
+    private final Map<String, String> alias = new HashMap<>();   // Identity output -> the constant it renames
+    private final Map<String, int[]> shapes = new HashMap<>();   // every known value at batch 1
+    private final Set<String> graphOutputs = new HashSet<>();
+    private final Set<String> graphInputs = new HashSet<>();
+    private final Map<String, Tensor> used = new LinkedHashMap<>(); // the IR graph's initializers
+    private final List<Node> nodes = new ArrayList<>();
+    private final Names nodeNames = new Names();
+    private boolean symbolicBatch;
+
+    GraphImporter(GraphProto g, int opset) {
+        this.g = g;
+        this.opset = opset;
+    }
+
+    Graph convert() {
+        for (TensorProto t : g.getInitializerList()) {
+            String what = "initializer " + q(t.getName());
+            if (t.getName().isEmpty()) throw new ModelException("an initializer has no name");
+            if (initializers.put(t.getName(), t) != null) throw new ModelException(what + " is defined twice");
+            shapes.put(t.getName(), TensorCodec.shape(t, what));
+        }
+        if (g.getSparseInitializerCount() > 0) throw new ModelException("sparse initializers are not supported");
+        List<ValueInfo> inputs = inputs();
+        for (ValueInfoProto o : g.getOutputList()) graphOutputs.add(o.getName());
+
+        Set<String> available = new HashSet<>(initializers.keySet());
+        available.addAll(graphInputs);
+        int[] order = TopoSort.order(g.getNodeList(), available);
+        for (int idx : order) node(g.getNode(idx), idx);
+
+        String name = g.getName().isEmpty() ? "graph" : g.getName();
+        List<ValueInfo> outs = outputs(name, inputs);
+        Graph graph = new Graph(name, inputs, outs, nodes, used);
+        ShapeInference.infer(graph, 1);
+        return graph;
+    }
+
+    // ---- graph inputs and outputs ----
+
+    private List<ValueInfo> inputs() {
+        List<ValueInfo> list = new ArrayList<>();
+        for (ValueInfoProto v : g.getInputList()) {
+            String name = v.getName();
+            String what = "graph input " + q(name);
+            if (name.isEmpty()) throw new ModelException("a graph input has no name");
+            if (initializers.containsKey(name)) continue; // an overridable default: FoldRT treats it as a constant
+            if (!graphInputs.add(name)) throw new ModelException(what + " is declared twice");
+            TypeProto.Tensor tt = tensorType(v, what);
+            if (!tt.hasShape()) throw new ModelException(what + " has no shape; FoldRT needs static dims (only the batch dim may be symbolic)");
+            TensorShapeProto sp = tt.getShape();
+            int[] shape = new int[sp.getDimCount()];
+            for (int i = 0; i < shape.length; i++) {
+                TensorShapeProto.Dimension d = sp.getDim(i);
+                long val = d.hasDimValue() ? d.getDimValue() : 0;
+                if (val < 0 || val > Integer.MAX_VALUE) throw new ModelException(what + " has dim " + i + " = " + val);
+                if (val > 0) {
+                    shape[i] = (int) val;
+                } else if (i == 0) {
+                    shape[i] = Shapes.BATCH;
+                    symbolicBatch = true;
+                } else {
+                    throw new ModelException(what + " has a symbolic or unknown dim " + i
+                            + (d.hasDimParam() ? " (" + q(d.getDimParam()) + ")" : "")
+                            + "; only the batch dim (axis 0) may be symbolic");
+                }
+            }
+            shapes.put(name, Shapes.bind(shape, 1));
+            list.add(new ValueInfo(name, shape));
+        }
+        return list;
+    }
+
+    private static TypeProto.Tensor tensorType(ValueInfoProto v, String what) {
+        if (!v.getType().hasTensorType()) throw new ModelException(what + " is not a tensor (type " + v.getType().getValueCase() + ")");
+        TypeProto.Tensor tt = v.getType().getTensorType();
+        int elem = tt.getElemType();
+        if (elem != TensorProto.DataType.FLOAT_VALUE) {
+            throw new ModelException(what + " has element type " + TensorCodec.typeName(elem) + "; FoldRT supports FLOAT only");
+        }
+        return tt;
+    }
+
+    /**
+     * Output shapes come from shape inference; a dim that follows the batch size is marked {@link Shapes#BATCH}.
+     * Static dims the file declares must agree with what the graph computes.
+     */
+    private List<ValueInfo> outputs(String name, List<ValueInfo> inputs) {
+        List<ValueInfo> undeclared = new ArrayList<>();
+        for (ValueInfoProto o : g.getOutputList()) {
+            String out = o.getName();
+            if (out.isEmpty()) throw new ModelException("a graph output has no name");
+            if (!shapes.containsKey(out)) {
+                throw new ModelException("graph output " + q(out) + " is not produced by any node, input or initializer");
+            }
+            if (floatConstantOrNull(out) != null) used.put(out, floats.get(out));
+            else if (ints.containsKey(out) || initializers.containsKey(out)) throw new ModelException("graph output " + q(out) + " is not a FLOAT tensor");
+            undeclared.add(new ValueInfo(out, new int[0]));
+        }
+        Map<String, int[]> at2 = null;
+        if (symbolicBatch) at2 = ShapeInference.infer(new Graph(name, inputs, undeclared, nodes, used), 2);
+        List<ValueInfo> result = new ArrayList<>();
+        for (ValueInfoProto o : g.getOutputList()) {
+            String out = o.getName();
+            int[] s1 = shapes.get(out), s = s1.clone();
+            if (at2 != null) {
+                int[] s2 = at2.get(out);
+                for (int i = 0; i < s.length; i++) {
+                    if (s1[i] != s2[i]) s[i] = s1[i] == 1 && s2[i] == 2 ? Shapes.BATCH : 0;
+                }
+            }
+            checkDeclared(o, s);
+            if (result.stream().anyMatch(v -> v.name().equals(out))) throw new ModelException("graph output " + q(out) + " is listed twice");
+            result.add(new ValueInfo(out, s));
+        }
+        return result;
+    }
+
+    private static void checkDeclared(ValueInfoProto o, int[] computed) {
+        String what = "graph output " + q(o.getName());
+        if (!o.hasType()) return;
+        TypeProto.Tensor tt = o.getType().getTensorType();
+        if (!o.getType().hasTensorType() || tt.getElemType() != 0 && tt.getElemType() != TensorProto.DataType.FLOAT_VALUE) {
+            tensorType(o, what); // throws, naming the type
+        }
+        if (!tt.hasShape()) return;
+        TensorShapeProto sp = tt.getShape();
+        boolean ok = sp.getDimCount() == computed.length;
+        for (int i = 0; ok && i < computed.length; i++) {
+            var d = sp.getDim(i);
+            if (d.hasDimValue() && d.getDimValue() > 0 && computed[i] > 0) ok = d.getDimValue() == computed[i];
+        }
+        if (!ok) {
+            StringBuilder declared = new StringBuilder("[");
+            for (int i = 0; i < sp.getDimCount(); i++) {
+                var d = sp.getDim(i);
+                declared.append(i > 0 ? "," : "").append(d.hasDimValue() ? String.valueOf(d.getDimValue()) : "?");
+            }
+            throw new ModelException(what + " is declared " + declared + "] but the graph computes " + Shapes.str(computed));
+        }
+    }
+
+    // ---- nodes ----
+
+    private void node(NodeProto p, int idx) {
+        String type = p.getOpType();
+        String name = nodeNames.fresh(p.getName().isEmpty() ? type + "_" + idx : p.getName());
+        String where = "node " + q(name) + " (" + Names.clean(type) + ")";
+        String domain = p.getDomain();
+        if (!domain.isEmpty() && !domain.equals("ai.onnx")) throw unsupported(where, type, domain);
+        if (p.getOutputCount() == 0 || p.getOutput(0).isEmpty()) throw new ModelException(where + " has no output");
+        List<String> in = new ArrayList<>(p.getInputCount());
+        for (String s : p.getInputList()) in.add(alias.getOrDefault(s, s));
+
+        if (type.equals("Constant")) {
+            constant(p, where);
+            return;
+        }
+        OpTable.Spec spec = OpTable.get(type);
+        if (spec == null) throw unsupported(where, type, "ai.onnx");
+        if (in.size() < spec.minInputs() || in.size() > spec.maxInputs()) {
+            throw new ModelException(where + " has " + in.size() + " inputs; expected " + spec.minInputs()
+                    + (spec.maxInputs() == spec.minInputs() ? "" : spec.maxInputs() == Integer.MAX_VALUE ? " or more" : " to " + spec.maxInputs()));
+        }
+        if (p.getOutputCount() > spec.maxOutputs()) {
+            throw new ModelException(where + " has " + p.getOutputCount() + " outputs; expected at most " + spec.maxOutputs());
+        }
+        if (type.equals("MaxPool") && p.getOutputCount() > 1 && !p.getOutput(1).isEmpty()) {
+            throw new ModelException(where + ": the Indices output is not supported");
+        }
+        Attrs attrs = new Attrs(p, where, spec.attributes());
+        String out = p.getOutput(0);
+        if (type.equals("Identity") && isConstant(in.get(0)) && !graphOutputs.contains(out)) {
+            alias.put(out, in.get(0)); // PyTorch routes BN statistics through Identity: keep them constants
+            return;
+        }
+        OpTable.Mapped m = spec.converter().convert(new NodeView(where, opset, attrs, in, this));
+        List<String> outs = new ArrayList<>(p.getOutputList());
+        while (outs.get(outs.size() - 1).isEmpty()) outs.remove(outs.size() - 1);
+        Node node = new Node(name, m.op(), m.inputs(), outs);
+        int[][] inShapes = new int[m.inputs().size()][];
+        for (int i = 0; i < inShapes.length; i++) {
+            String v = m.inputs().get(i);
+            if (v.isEmpty()) continue;
+            if (isConstant(v)) used.put(v, dataConstant(where, i, v));
+            inShapes[i] = shapes.get(v);
+        }
+        int[] shape = ShapeInference.outputShape(node, inShapes);
+        shapes.put(out, shape);
+        for (int i = 1; i < outs.size(); i++) {
+            if (!outs.get(i).isEmpty()) shapes.put(outs.get(i), new int[] {shape[1]}); // BN statistics, [C]
+        }
+        nodes.add(node);
+    }
+
+    private ModelException unsupported(String where, String type, String domain) {
+        return new ModelException(where + ": op " + q(type) + " of domain " + q(domain) + " (opset " + opset
+                + ") is not supported; supported ops of the default domain: " + String.join(", ", OpTable.supported()));
+    }
+
+    /** A Constant node becomes a constant under its output name. */
+    private void constant(NodeProto p, String where) {
+        if (p.getInputCount() > 0) throw new ModelException(where + " has inputs; Constant takes none");
+        if (p.getOutputCount() != 1) throw new ModelException(where + " must have exactly 1 output");
+        Set<String> known = Set.of("value", "value_float", "value_floats", "value_int", "value_ints",
+                "value_string", "value_strings", "sparse_value");
+        if (p.getAttributeCount() != 1) {
+            throw new ModelException(where + " has " + p.getAttributeCount() + " attributes; expected exactly one of " + known);
+        }
+        Attrs a = new Attrs(p, where, known);
+        String out = p.getOutput(0);
+        String what = where + " value";
+        if (a.has("value")) {
+            TensorProto t = a.t("value");
+            if (TensorCodec.isInt64(t)) putInt(out, TensorCodec.toInt64(t, what), TensorCodec.shape(t, what));
+            else putFloat(out, TensorCodec.toFloat(t, what));
+        } else if (a.has("value_float")) {
+            putFloat(out, Tensor.scalar(a.f("value_float", 0f)));
+        } else if (a.has("value_floats")) {
+            float[] f = a.floats("value_floats");
+            putFloat(out, new Tensor(new int[] {f.length}, f));
+        } else if (a.has("value_int")) {
+            putInt(out, new long[] {a.i("value_int", 0)}, new int[0]);
+        } else if (a.has("value_ints")) {
+            long[] v = a.ints("value_ints");
+            putInt(out, v, new int[] {v.length});
+        } else {
+            throw new ModelException(where + ": string and sparse constants are not supported");
+        }
+    }
+
+    private void putFloat(String name, Tensor t) {
+        floats.put(name, t);
+        shapes.put(name, t.shape());
+    }
+
+    private void putInt(String name, long[] v, int[] shape) {
+        ints.put(name, v);
+        shapes.put(name, shape);
+    }
+
+    // ---- constants ----
+
+    private boolean isConstant(String v) {
+        return initializers.containsKey(v) || floats.containsKey(v) || ints.containsKey(v);
+    }
+
+    /** A constant read as a node's data operand: it must be float32. */
+    private Tensor dataConstant(String where, int i, String v) {
+        if (ints.containsKey(v) || initializers.containsKey(v) && !TensorCodec.isFloat(initializers.get(v))) {
+            int type = ints.containsKey(v) ? TensorProto.DataType.INT64_VALUE : initializers.get(v).getDataType();
+            throw new ModelException(where + ": input " + i + " " + q(v) + " has data type " + TensorCodec.typeName(type)
+                    + "; FoldRT computes in FLOAT only (INT64 is accepted for shapes)");
+        }
+        return floatConstantOrNull(v);
+    }
+
+    private Tensor floatConstantOrNull(String v) {
+        Tensor t = floats.get(v);
+        if (t == null && initializers.containsKey(v) && TensorCodec.isFloat(initializers.get(v))) {
+            t = TensorCodec.toFloat(initializers.get(v), "initializer " + q(v));
+            floats.put(v, t);
+        }
+        return t;
+    }
+
+    @Override
+    public int[] shape(String value) {
+        int[] s = shapes.get(value);
+        if (s == null) throw new ModelException("value " + q(value) + " is not defined"); // TopoSort rules this out
+        return s;
+    }
+
+    @Override
+    public Tensor floatConstant(String value) {
+        TensorProto t = initializers.get(value);
+        if (t != null && !floats.containsKey(value) && !TensorCodec.isFloat(t)) {
+            TensorCodec.toFloat(t, "initializer " + q(value)); // throws, naming the data type
+        }
+        return floatConstantOrNull(value);
+    }
+
+    @Override
+    public long[] int64Constant(String value) {
+        long[] v = ints.get(value);
+        TensorProto t = initializers.get(value);
+        if (v == null && t != null && TensorCodec.isInt64(t)) {
+            v = TensorCodec.toInt64(t, "initializer " + q(value));
+            ints.put(value, v);
+        }
+        return v;
+    }
+}
