@@ -87,8 +87,9 @@ final class Spatial {
 
     /**
      * Pads of ConvTranspose, given the explicit output_padding. With output_shape or SAME_*, the total
-     * padding is what makes the output that size (in * stride for SAME_*) and is split as ONNX Runtime
-     * splits it: the odd element goes to the beginning for SAME_UPPER, to the end otherwise.
+     * padding is what makes the output that size (in * stride for SAME_*). It is split as the current ONNX
+     * text and ONNX Runtime split it: an odd element goes to the end for SAME_UPPER and to the beginning
+     * otherwise, also for NOTSET with output_shape (older ONNX texts said the opposite).
      */
     static Pads transposePads(NodeView n, int[] x, Hw k, Hw s, Hw d, Hw outPad) {
         AutoPad a = autoPad(n);
@@ -109,7 +110,7 @@ final class Spatial {
             return a == AutoPad.VALID ? Pads.NONE : explicitPads(n);
         }
         boolean upper = a == AutoPad.SAME_UPPER;
-        int top = upper ? th - th / 2 : th / 2, left = upper ? tw - tw / 2 : tw / 2;
+        int top = upper ? th / 2 : th - th / 2, left = upper ? tw / 2 : tw - tw / 2;
         return new Pads(top, left, th - top, tw - left);
     }
 
