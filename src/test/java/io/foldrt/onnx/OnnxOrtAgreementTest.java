@@ -219,6 +219,31 @@ class OnnxOrtAgreementTest {
         assertArrayEquals(expected, y, 1e-12);
     }
 
+    /**
+     * A ceil_mode window that would start in the end padding is dropped (PyTorch, the current ONNX text, and
+     * the IR's shape inference); ONNX Runtime 1.20 still computes it from padding alone. Everywhere else the
+     * two agree, which is what this checks: ours is ORT's output without its last row and column.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"MaxPool", "AveragePool"})
+    void ceilModeWindowStartingInEndPaddingIsDropped(String op) {
+        var m = new OnnxModels("ceil-drop", 13, 20);
+        String x = m.input("x", 1, 2, 6, 6);
+        m.output(m.node(op, x, ais("kernel_shape", 2, 2), ais("strides", 2, 2), ais("pads", 0, 0, 1, 1), ai("ceil_mode", 1)));
+        Graph g = OnnxImporter.parse(m.bytes(), "ceil-drop");
+        Tensor in = Tensor.random(new java.util.SplittableRandom(3), -1, 1, 1, 2, 6, 6);
+        double[] ours = io.foldrt.backend.reference.ReferenceInterpreter.run(g, java.util.Map.of("x", in)).values().iterator().next().data();
+        Tensor ort = Ort.run(m.bytes(), java.util.Map.of("x", in), ai.onnxruntime.OrtSession.SessionOptions.OptLevel.NO_OPT)
+                .values().iterator().next();
+        assertArrayEquals(new int[] {1, 2, 4, 4}, ort.shape(), "ORT 1.20 keeps the padding-only window");
+        assertArrayEquals(new int[] {1, 2, 3, 3}, g.outputs().get(0).shape());
+        double[] ortInner = new double[18];
+        for (int c = 0; c < 2; c++)
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < 3; j++) ortInner[(c * 3 + i) * 3 + j] = ort.data()[(c * 4 + i) * 4 + j];
+        OrtCheck.assertClose("ceil-drop " + op, ortInner, ours);
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"SAME_UPPER", "SAME_LOWER", "VALID", "NOTSET"})
     void autoPadOnConvAndPools(String autoPad) {

@@ -60,6 +60,27 @@ final class OrtCheck {
         return g;
     }
 
+    /**
+     * Exports an IR graph at {@code opset} and checks ORT (no optimizations) on the bytes against the
+     * reference interpreter on the graph, with the same tolerance. Returns the exported bytes.
+     */
+    static byte[] checkExport(String label, Graph g, int opset, int... batches) {
+        byte[] bytes = OnnxExporter.toBytes(g, opset);
+        SplittableRandom rng = new SplittableRandom(label.hashCode());
+        for (int batch : batches.length == 0 ? new int[] {1} : batches) {
+            Map<String, Tensor> in = randomInputs(g, batch, rng);
+            Map<String, Tensor> ort = Ort.run(bytes, in, OptLevel.NO_OPT);
+            Map<String, ReferenceInterpreter.DTensor> ours = ReferenceInterpreter.run(g, in);
+            assertEquals(ours.keySet(), ort.keySet(), label + ": output names");
+            for (String out : ours.keySet()) {
+                String where = label + " opset " + opset + " batch " + batch + " output '" + out + "'";
+                assertArrayEquals(ours.get(out).shape(), ort.get(out).shape(), where + ": shape");
+                assertClose(where + ": reference interpreter vs ORT on our export", ours.get(out).data(), toDouble(ort.get(out).data()));
+            }
+        }
+        return bytes;
+    }
+
     static Map<String, Tensor> randomInputs(Graph g, int batch, SplittableRandom rng) {
         Map<String, Tensor> in = new LinkedHashMap<>();
         for (ValueInfo v : g.inputs()) in.put(v.name(), Tensor.random(rng, -1f, 1f, Shapes.bind(v.shape(), batch)));
