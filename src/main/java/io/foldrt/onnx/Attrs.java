@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Function;
 
 /**
  * Typed, checked access to one node's attributes. Unknown attribute names, duplicates and values of the
@@ -25,15 +26,16 @@ final class Attrs {
 
     /**
      * @param where  "node 'x' (Conv)", for messages
-     * @param known  attribute names defined for this op in the supported opsets
+     * @param known  attribute names this op has at the model's opset
+     * @param why    explains an unknown name (e.g. that it exists only in a later opset), or returns ""
      */
-    Attrs(NodeProto node, String where, Set<String> known) {
+    Attrs(NodeProto node, String where, Set<String> known, Function<String, String> why) {
         this.where = where;
         for (AttributeProto a : node.getAttributeList()) {
             String n = a.getName();
             if (!known.contains(n)) {
-                throw new ModelException(where + ": unknown attribute " + q(n) + "; expected one of "
-                        + (known.isEmpty() ? "none" : new TreeSet<>(known)));
+                throw new ModelException(where + ": unknown attribute " + q(n) + why.apply(n) + "; expected "
+                        + (known.isEmpty() ? "none" : "one of " + new TreeSet<>(known)));
             }
             if (byName.put(n, a) != null) throw new ModelException(where + ": attribute " + q(n) + " is given twice");
             if (a.hasRefAttrName()) {

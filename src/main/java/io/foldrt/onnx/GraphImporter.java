@@ -205,7 +205,11 @@ final class GraphImporter implements NodeView.Values {
         if (type.equals("MaxPool") && p.getOutputCount() > 1 && !p.getOutput(1).isEmpty()) {
             throw new ModelException(where + ": the Indices output is not supported");
         }
-        Attrs attrs = new Attrs(p, where, spec.attributes());
+        if (type.equals("BatchNormalization") && opset >= 14 && p.getOutputCount() > 3) {
+            throw new ModelException(where + " has " + p.getOutputCount() + " outputs; from opset 14 on BatchNormalization has at most 3");
+        }
+        Attrs attrs = new Attrs(p, where, spec.attributes(opset), a -> spec.attributes().contains(a)
+                ? " (" + type + " has it from opset " + spec.since(a) + "; this model is opset " + opset + ")" : "");
         String out = p.getOutput(0);
         if (type.equals("Identity") && isConstant(in.get(0)) && !graphOutputs.contains(out)) {
             alias.put(out, in.get(0)); // PyTorch routes BN statistics through Identity: keep them constants
@@ -239,12 +243,12 @@ final class GraphImporter implements NodeView.Values {
     private void constant(NodeProto p, String where) {
         if (p.getInputCount() > 0) throw new ModelException(where + " has inputs; Constant takes none");
         if (p.getOutputCount() != 1) throw new ModelException(where + " must have exactly 1 output");
-        Set<String> known = Set.of("value", "value_float", "value_floats", "value_int", "value_ints",
-                "value_string", "value_strings", "sparse_value");
+        Set<String> known = opset >= 12 ? Set.of("value", "value_float", "value_floats", "value_int", "value_ints",
+                "value_string", "value_strings", "sparse_value") : Set.of("value", "sparse_value");
         if (p.getAttributeCount() != 1) {
             throw new ModelException(where + " has " + p.getAttributeCount() + " attributes; expected exactly one of " + known);
         }
-        Attrs a = new Attrs(p, where, known);
+        Attrs a = new Attrs(p, where, known, n -> n.startsWith("value_") ? " (Constant has it from opset 12; this model is opset " + opset + ")" : "");
         String out = p.getOutput(0);
         String what = where + " value";
         if (a.has("value")) {

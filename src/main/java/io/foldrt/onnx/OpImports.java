@@ -54,6 +54,7 @@ final class OpImports {
     }
 
     static OpTable.Mapped gemm(NodeView n) {
+        if (n.opset < 11 && n.input(2).isEmpty()) throw n.fail("input 2 (C) is missing; it is optional only from opset 11 on");
         float alpha = n.attrs.f("alpha", 1f), beta = n.attrs.f("beta", 1f);
         boolean ta = n.attrs.flag("transA"), tb = n.attrs.flag("transB");
         return new OpTable.Mapped(new Op.Gemm(alpha, beta, ta, tb, Activation.NONE), inputs(n, 3));
@@ -83,7 +84,7 @@ final class OpImports {
     /** Opset < 13 views the input as 2-D around axis (default 1); from 13 on, one axis (default -1). */
     static OpTable.Mapped softmax(NodeView n) {
         boolean coerce = n.opset < 13;
-        int axis = n.attrs.i("axis", coerce ? 1 : -1, -64, 64);
+        int axis = axis(n, n.attrs.i("axis", coerce ? 1 : -1, -64, 64), n.shape(0));
         return new OpTable.Mapped(new Op.Softmax(axis, coerce), inputs(n, 1));
     }
 
@@ -109,7 +110,7 @@ final class OpImports {
     }
 
     static OpTable.Mapped flatten(NodeView n) {
-        return new OpTable.Mapped(new Op.Flatten(n.attrs.i("axis", 1, -64, 64)), inputs(n, 1));
+        return new OpTable.Mapped(new Op.Flatten(axis(n, n.attrs.i("axis", 1, -64, 64), n.shape(0))), inputs(n, 1));
     }
 
     static OpTable.Mapped reshape(NodeView n) {
@@ -122,7 +123,15 @@ final class OpImports {
 
     static OpTable.Mapped concat(NodeView n) {
         if (!n.attrs.has("axis")) throw n.fail("attribute 'axis' is missing");
-        return new OpTable.Mapped(new Op.Concat(n.attrs.i("axis", 0, -64, 64)), inputs(n, Integer.MAX_VALUE));
+        return new OpTable.Mapped(new Op.Concat(axis(n, n.attrs.i("axis", 0, -64, 64), n.shape(0))), inputs(n, Integer.MAX_VALUE));
+    }
+
+    /**
+     * Negative axes are defined from opset 11 on; older models that use one anyway (ONNX Runtime accepts
+     * them) get the equivalent positive axis, so that what is imported is also what an export writes.
+     */
+    private static int axis(NodeView n, int axis, int[] shape) {
+        return axis < 0 && n.opset < 11 && shape != null ? axis + shape.length : axis;
     }
 
     private static float scalar(NodeView n, Tensor t, String role) {

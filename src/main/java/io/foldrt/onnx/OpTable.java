@@ -2,6 +2,7 @@ package io.foldrt.onnx;
 
 import io.foldrt.ir.Op;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -20,7 +21,24 @@ final class OpTable {
         Mapped convert(NodeView n);
     }
 
-    record Spec(String type, int minInputs, int maxInputs, int maxOutputs, Set<String> attributes, Converter converter) {}
+    record Spec(String type, int minInputs, int maxInputs, int maxOutputs, Set<String> attributes, Converter converter) {
+        /** The attributes this op has at {@code opset}: some only appeared in later versions. */
+        Set<String> attributes(int opset) {
+            Set<String> s = new HashSet<>();
+            for (String a : attributes) if (opset >= SINCE.getOrDefault(type + "." + a, 1)) s.add(a);
+            return s;
+        }
+
+        /** The first opset that has attribute {@code a}, for messages. */
+        int since(String a) {
+            return SINCE.getOrDefault(type + "." + a, 1);
+        }
+    }
+
+    /** Attributes added after opset 9, by the opset that introduced them. */
+    private static final Map<String, Integer> SINCE = Map.of(
+            "MaxPool.ceil_mode", 10, "MaxPool.dilations", 10, "AveragePool.ceil_mode", 10,
+            "AveragePool.dilations", 19, "Reshape.allowzero", 14, "BatchNormalization.training_mode", 14);
 
     private static final Set<String> WINDOW = Set.of("auto_pad", "dilations", "kernel_shape", "pads", "strides");
     private static final Map<String, Spec> SPECS = new TreeMap<>();
@@ -67,7 +85,7 @@ final class OpTable {
     }
 
     private static Set<String> union(Set<String> base, String... more) {
-        var s = new java.util.HashSet<>(base);
+        var s = new HashSet<>(base);
         s.addAll(List.of(more));
         return Set.copyOf(s);
     }
