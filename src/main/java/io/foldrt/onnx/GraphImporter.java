@@ -102,6 +102,7 @@ final class GraphImporter implements NodeView.Values {
                             + "; only the batch dim (axis 0) may be symbolic");
                 }
             }
+            checkSize(what, Shapes.bind(shape, 1));
             shapes.put(name, Shapes.bind(shape, 1));
             list.add(new ValueInfo(name, shape));
         }
@@ -135,7 +136,13 @@ final class GraphImporter implements NodeView.Values {
             undeclared.add(new ValueInfo(out, new int[0]));
         }
         Map<String, int[]> at2 = null;
-        if (symbolicBatch) at2 = ShapeInference.infer(new Graph(name, inputs, undeclared, nodes, used), 2);
+        if (symbolicBatch) {
+            try {
+                at2 = ShapeInference.infer(new Graph(name, inputs, undeclared, nodes, used), 2);
+            } catch (ArithmeticException e) {
+                throw new ModelException("at batch 2 a shape no longer fits in 32-bit dimensions");
+            }
+        }
         List<ValueInfo> result = new ArrayList<>();
         for (ValueInfoProto o : g.getOutputList()) {
             String out = o.getName();
@@ -226,12 +233,34 @@ final class GraphImporter implements NodeView.Values {
             if (isConstant(v)) used.put(v, dataConstant(where, i, v));
             inShapes[i] = shapes.get(v);
         }
-        int[] shape = ShapeInference.outputShape(node, inShapes);
+        int[] shape = checkedShape(where, node, inShapes);
         shapes.put(out, shape);
         for (int i = 1; i < outs.size(); i++) {
             if (!outs.get(i).isEmpty()) shapes.put(outs.get(i), new int[] {shape[1]}); // BN statistics, [C]
         }
         nodes.add(node);
+    }
+
+    /** Shape inference for one node, with sizes that a Java array can hold. */
+    private static int[] checkedShape(String where, Node node, int[][] inShapes) {
+        int[] shape;
+        try {
+            shape = ShapeInference.outputShape(node, inShapes);
+        } catch (ArithmeticException e) { // an int overflow inside the IR's shape arithmetic
+            throw new ModelException(where + ": its output shape does not fit in 32-bit dimensions");
+        }
+        checkSize(where + " output", shape);
+        return shape;
+    }
+
+    /** Refuses negative dims (an overflow) and tensors larger than a Java array. */
+    private static void checkSize(String what, int[] shape) {
+        long n = 1;
+        for (int d : shape) {
+            if (d < 0) throw new ModelException(what + " has shape " + Shapes.str(shape) + "; dimensions must not be negative");
+            n *= d;
+            if (n > Integer.MAX_VALUE) throw new ModelException(what + " has shape " + Shapes.str(shape) + ", more than 2^31-1 elements");
+        }
     }
 
     private ModelException unsupported(String where, String type, String domain) {

@@ -84,7 +84,7 @@ final class OpImports {
     /** Opset < 13 views the input as 2-D around axis (default 1); from 13 on, one axis (default -1). */
     static OpTable.Mapped softmax(NodeView n) {
         boolean coerce = n.opset < 13;
-        int axis = axis(n, n.attrs.i("axis", coerce ? 1 : -1, -64, 64), n.shape(0));
+        int axis = axis(n, n.attrs.i("axis", coerce ? 1 : -1, -64, 64), n.shape(0), 0);
         return new OpTable.Mapped(new Op.Softmax(axis, coerce), inputs(n, 1));
     }
 
@@ -110,7 +110,7 @@ final class OpImports {
     }
 
     static OpTable.Mapped flatten(NodeView n) {
-        return new OpTable.Mapped(new Op.Flatten(axis(n, n.attrs.i("axis", 1, -64, 64), n.shape(0))), inputs(n, 1));
+        return new OpTable.Mapped(new Op.Flatten(axis(n, n.attrs.i("axis", 1, -64, 64), n.shape(0), 1)), inputs(n, 1));
     }
 
     static OpTable.Mapped reshape(NodeView n) {
@@ -123,15 +123,21 @@ final class OpImports {
 
     static OpTable.Mapped concat(NodeView n) {
         if (!n.attrs.has("axis")) throw n.fail("attribute 'axis' is missing");
-        return new OpTable.Mapped(new Op.Concat(axis(n, n.attrs.i("axis", 0, -64, 64), n.shape(0))), inputs(n, Integer.MAX_VALUE));
+        return new OpTable.Mapped(new Op.Concat(axis(n, n.attrs.i("axis", 0, -64, 64), n.shape(0), 0)), inputs(n, Integer.MAX_VALUE));
     }
 
     /**
+     * Checks an axis against the input rank r: [-r, r - 1], or [-r, r] for Flatten ({@code extra} = 1).
      * Negative axes are defined from opset 11 on; older models that use one anyway (ONNX Runtime accepts
      * them) get the equivalent positive axis, so that what is imported is also what an export writes.
      */
-    private static int axis(NodeView n, int axis, int[] shape) {
-        return axis < 0 && n.opset < 11 && shape != null ? axis + shape.length : axis;
+    private static int axis(NodeView n, int axis, int[] shape, int extra) {
+        if (shape == null) return axis; // a missing input is reported by shape inference
+        int r = shape.length;
+        if (axis < -r || axis > r - 1 + extra) {
+            throw n.fail("attribute 'axis' is " + axis + "; expected " + -r + " to " + (r - 1 + extra) + " for a rank-" + r + " input");
+        }
+        return axis < 0 && n.opset < 11 ? axis + r : axis;
     }
 
     private static float scalar(NodeView n, Tensor t, String role) {
