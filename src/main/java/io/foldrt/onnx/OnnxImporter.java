@@ -3,12 +3,16 @@ package io.foldrt.onnx;
 import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.OperatorSetIdProto;
 import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.UnsafeByteOperations;
 import io.foldrt.ir.Graph;
 import io.foldrt.ir.ModelException;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.function.Function;
 
 /**
@@ -26,28 +30,34 @@ import java.util.function.Function;
 public final class OnnxImporter {
     private OnnxImporter() {}
 
-    /** Reads and converts an ONNX file. */
+    /**
+     * Reads and converts an ONNX file. The file is memory-mapped, so its bytes stay outside the Java heap:
+     * the heap holds the float weights once, not the file as well.
+     */
     public static Graph load(Path file) {
-        byte[] bytes = read(file);
-        return parse(bytes, file.toString());
+        return guarded(file.toString(), map(file), OnnxImporter::convert);
     }
 
     /** Converts ONNX model bytes; {@code sourceName} names them in error messages. */
     public static Graph parse(byte[] bytes, String sourceName) {
-        return guarded(sourceName, bytes, m -> new GraphImporter(m.getGraph(), defaultOpset(m)).convert());
+        return guarded(sourceName, ByteBuffer.wrap(bytes), OnnxImporter::convert);
     }
 
     /** The default-domain opset an ONNX file imports, so a rewritten model can keep it. */
     public static int opsetOf(Path file) {
-        return opsetOf(read(file), file.toString());
+        return guarded(file.toString(), map(file), OnnxImporter::defaultOpset);
     }
 
     /** The default-domain opset of ONNX model bytes. */
     public static int opsetOf(byte[] bytes, String sourceName) {
-        return guarded(sourceName, bytes, OnnxImporter::defaultOpset);
+        return guarded(sourceName, ByteBuffer.wrap(bytes), OnnxImporter::defaultOpset);
     }
 
-    private static <T> T guarded(String source, byte[] bytes, Function<ModelProto, T> body) {
+    private static Graph convert(ModelProto m) {
+        return new GraphImporter(m.getGraph(), defaultOpset(m)).convert();
+    }
+
+    private static <T> T guarded(String source, ByteBuffer bytes, Function<ModelProto, T> body) {
         try {
             return body.apply(decode(bytes, source));
         } catch (OnnxFormatException e) {
@@ -69,15 +79,17 @@ public final class OnnxImporter {
         return String.valueOf(s).replaceAll("\\R", " ");
     }
 
-    private static byte[] read(Path file) {
+    /** The file's bytes, mapped read-only (the mapping outlives the channel until it is collected). */
+    private static ByteBuffer map(Path file) {
         String src = file.toString();
         if (Files.isDirectory(file)) throw fail(src, "is a directory; expected an ONNX model file", null);
-        try {
-            if (Files.exists(file) && !Files.isRegularFile(file)) throw fail(src, "is not a regular file; expected an ONNX model file", null);
-            if (Files.size(file) > Integer.MAX_VALUE - 8) {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            if (!Files.isRegularFile(file)) throw fail(src, "is not a regular file; expected an ONNX model file", null);
+            long size = ch.size();
+            if (size > Integer.MAX_VALUE - 8) {
                 throw fail(src, "is larger than 2 GiB; ONNX keeps weights of such models as external data, which FoldRT does not read", null);
             }
-            return Files.readAllBytes(file);
+            return ch.map(FileChannel.MapMode.READ_ONLY, 0, size);
         } catch (NoSuchFileException e) {
             throw fail(src, "no such file", e);
         } catch (IOException e) {
@@ -85,15 +97,19 @@ public final class OnnxImporter {
         }
     }
 
-    /** Decodes the protobuf; weights stay views into {@code bytes} (aliasing) until converted to floats. */
-    private static ModelProto decode(byte[] bytes, String src) {
-        if (bytes.length == 0) throw fail(src, "is empty; expected an ONNX model", null);
+    /**
+     * Decodes the protobuf. Weights stay views into {@code bytes} until converted to floats: protobuf only
+     * aliases (rather than copies) bytes fields of input it may treat as immutable, which is what wrapping
+     * the buffer as a ByteString declares.
+     */
+    private static ModelProto decode(ByteBuffer bytes, String src) {
+        if (!bytes.hasRemaining()) throw fail(src, "is empty; expected an ONNX model", null);
         ModelProto m;
         try {
-            CodedInputStream in = CodedInputStream.newInstance(bytes);
+            CodedInputStream in = UnsafeByteOperations.unsafeWrap(bytes).newCodedInput();
             in.enableAliasing(true);
             m = ModelProto.parseFrom(in);
-        } catch (IOException e) { // InvalidProtocolBufferException; reading a byte array does no other I/O
+        } catch (IOException e) { // InvalidProtocolBufferException; reading a buffer does no other I/O
             String why = e.getMessage() != null && e.getMessage().contains("ended unexpectedly")
                     ? "the data ends in the middle of a field (truncated file?)" : e.getMessage();
             throw fail(src, "is not a valid ONNX model: protobuf decoding failed: " + why, e);
