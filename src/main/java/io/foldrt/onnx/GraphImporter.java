@@ -11,7 +11,6 @@ import ai.onnx.proto.OnnxMl.ValueInfoProto;
 import io.foldrt.ir.Graph;
 import io.foldrt.ir.ModelException;
 import io.foldrt.ir.Node;
-import io.foldrt.ir.Op;
 import io.foldrt.ir.ShapeInference;
 import io.foldrt.ir.Shapes;
 import io.foldrt.ir.Tensor;
@@ -33,9 +32,7 @@ import java.util.Set;
 final class GraphImporter implements NodeView.Values {
     private final GraphProto g;
     private final int opset;
-    private final Map<String, TensorProto> initializers = new HashMap<>();
-    private final Map<String, Tensor> floats = new HashMap<>();  // converted float constants
-    private final Map<String, long[]> ints = new HashMap<>();    // converted int64 constants
+    private final Constants constants = new Constants();
     private final Map<String, String> alias = new HashMap<>();   // Identity output -> the constant it renames
     private final Map<String, int[]> shapes = new HashMap<>();   // every known value at batch 1
     private final Set<String> graphOutputs = new HashSet<>();
@@ -51,17 +48,12 @@ final class GraphImporter implements NodeView.Values {
     }
 
     Graph convert() {
-        for (TensorProto t : g.getInitializerList()) {
-            String what = "initializer " + q(t.getName());
-            if (t.getName().isEmpty()) throw new ModelException("an initializer has no name");
-            if (initializers.put(t.getName(), t) != null) throw new ModelException(what + " is defined twice");
-            shapes.put(t.getName(), TensorCodec.shape(t, what));
-        }
+        for (TensorProto t : g.getInitializerList()) constants.addInitializer(t);
         if (g.getSparseInitializerCount() > 0) throw new ModelException("sparse initializers are not supported");
         List<ValueInfo> inputs = inputs();
         for (ValueInfoProto o : g.getOutputList()) graphOutputs.add(o.getName());
 
-        Set<String> available = new HashSet<>(initializers.keySet());
+        Set<String> available = new HashSet<>(constants.initializerNames());
         available.addAll(graphInputs);
         int[] order = TopoSort.order(g.getNodeList(), available);
         for (int idx : order) node(g.getNode(idx), idx);
@@ -81,7 +73,7 @@ final class GraphImporter implements NodeView.Values {
             String name = v.getName();
             String what = "graph input " + q(name);
             if (name.isEmpty()) throw new ModelException("a graph input has no name");
-            if (initializers.containsKey(name)) continue; // an overridable default: FoldRT treats it as a constant
+            if (constants.isInitializer(name)) continue; // an overridable default: FoldRT treats it as a constant
             if (!graphInputs.add(name)) throw new ModelException(what + " is declared twice");
             TypeProto.Tensor tt = tensorType(v, what);
             if (!tt.hasShape()) throw new ModelException(what + " has no shape; FoldRT needs static dims (only the batch dim may be symbolic)");
@@ -128,11 +120,11 @@ final class GraphImporter implements NodeView.Values {
         for (ValueInfoProto o : g.getOutputList()) {
             String out = o.getName();
             if (out.isEmpty()) throw new ModelException("a graph output has no name");
-            if (!shapes.containsKey(out)) {
+            if (constants.contains(out)) {
+                used.put(out, constants.floatValue(out, "graph output"));
+            } else if (!shapes.containsKey(out)) {
                 throw new ModelException("graph output " + q(out) + " is not produced by any node, input or initializer");
             }
-            if (floatConstantOrNull(out) != null) used.put(out, floats.get(out));
-            else if (ints.containsKey(out) || initializers.containsKey(out)) throw new ModelException("graph output " + q(out) + " is not a FLOAT tensor");
             undeclared.add(new ValueInfo(out, new int[0]));
         }
         Map<String, int[]> at2 = null;
@@ -146,7 +138,7 @@ final class GraphImporter implements NodeView.Values {
         List<ValueInfo> result = new ArrayList<>();
         for (ValueInfoProto o : g.getOutputList()) {
             String out = o.getName();
-            int[] s1 = shapes.get(out), s = s1.clone();
+            int[] s1 = shape(out), s = s1.clone();
             if (at2 != null) {
                 int[] s2 = at2.get(out);
                 for (int i = 0; i < s.length; i++) {
@@ -197,7 +189,7 @@ final class GraphImporter implements NodeView.Values {
         for (String s : p.getInputList()) in.add(alias.getOrDefault(s, s));
 
         if (type.equals("Constant")) {
-            constant(p, where);
+            constants.addConstantNode(p, where, opset);
             return;
         }
         OpTable.Spec spec = OpTable.get(type);
@@ -212,33 +204,40 @@ final class GraphImporter implements NodeView.Values {
         if (type.equals("MaxPool") && p.getOutputCount() > 1 && !p.getOutput(1).isEmpty()) {
             throw new ModelException(where + ": the Indices output is not supported");
         }
-        if (type.equals("BatchNormalization") && opset >= 14 && p.getOutputCount() > 3) {
-            throw new ModelException(where + " has " + p.getOutputCount() + " outputs; from opset 14 on BatchNormalization has at most 3");
-        }
+        if (type.equals("BatchNormalization")) trainingOutputs(p, where);
         Attrs attrs = new Attrs(p, where, spec.attributes(opset), a -> spec.attributes().contains(a)
                 ? " (" + type + " has it from opset " + spec.since(a) + "; this model is opset " + opset + ")" : "");
         String out = p.getOutput(0);
-        if (type.equals("Identity") && isConstant(in.get(0)) && !graphOutputs.contains(out)) {
+        if (type.equals("Identity") && constants.contains(in.get(0)) && !graphOutputs.contains(out)) {
             alias.put(out, in.get(0)); // PyTorch routes BN statistics through Identity: keep them constants
             return;
         }
         OpTable.Mapped m = spec.converter().convert(new NodeView(where, opset, attrs, in, this));
-        List<String> outs = new ArrayList<>(p.getOutputList());
-        while (outs.get(outs.size() - 1).isEmpty()) outs.remove(outs.size() - 1);
-        Node node = new Node(name, m.op(), m.inputs(), outs);
+        Node node = new Node(name, m.op(), m.inputs(), List.of(out)); // other outputs are omitted ("") by now
         int[][] inShapes = new int[m.inputs().size()][];
         for (int i = 0; i < inShapes.length; i++) {
             String v = m.inputs().get(i);
             if (v.isEmpty()) continue;
-            if (isConstant(v)) used.put(v, dataConstant(where, i, v));
-            inShapes[i] = shapes.get(v);
+            if (constants.contains(v)) used.put(v, constants.floatValue(v, where + ": input " + i));
+            inShapes[i] = shape(v);
         }
-        int[] shape = checkedShape(where, node, inShapes);
-        shapes.put(out, shape);
-        for (int i = 1; i < outs.size(); i++) {
-            if (!outs.get(i).isEmpty()) shapes.put(outs.get(i), new int[] {shape[1]}); // BN statistics, [C]
-        }
+        shapes.put(out, checkedShape(where, node, inShapes));
         nodes.add(node);
+    }
+
+    /**
+     * Refuses a BatchNormalization that names any output besides Y. In opsets 9-13 that makes it training
+     * mode (ONNX Runtime then normalizes with the batch's statistics); from 14 on, ONNX allows the extra
+     * outputs only with training_mode=1. Importing either as inference would change what the model computes.
+     */
+    private void trainingOutputs(NodeProto p, String where) {
+        for (int i = 1; i < p.getOutputCount(); i++) {
+            if (p.getOutput(i).isEmpty()) continue;
+            throw new ModelException(where + " names output " + i + " (" + q(p.getOutput(i)) + "): "
+                    + (opset < 14 ? "before opset 14 a BatchNormalization with more than one output is training mode"
+                            : "running-statistics outputs exist only with training_mode=1")
+                    + "; FoldRT runs inference only (export the model in eval mode)");
+        }
     }
 
     /** Shape inference for one node, with sizes that a Java array can hold. */
@@ -268,96 +267,20 @@ final class GraphImporter implements NodeView.Values {
                 + ") is not supported; supported ops of the default domain: " + String.join(", ", OpTable.supported()));
     }
 
-    /** A Constant node becomes a constant under its output name. */
-    private void constant(NodeProto p, String where) {
-        if (p.getInputCount() > 0) throw new ModelException(where + " has inputs; Constant takes none");
-        if (p.getOutputCount() != 1) throw new ModelException(where + " must have exactly 1 output");
-        Set<String> known = opset >= 12 ? Set.of("value", "value_float", "value_floats", "value_int", "value_ints",
-                "value_string", "value_strings", "sparse_value") : Set.of("value", "sparse_value");
-        if (p.getAttributeCount() != 1) {
-            throw new ModelException(where + " has " + p.getAttributeCount() + " attributes; expected exactly one of " + known);
-        }
-        Attrs a = new Attrs(p, where, known, n -> n.startsWith("value_") ? " (Constant has it from opset 12; this model is opset " + opset + ")" : "");
-        String out = p.getOutput(0);
-        String what = where + " value";
-        if (a.has("value")) {
-            TensorProto t = a.t("value");
-            if (TensorCodec.isInt64(t)) putInt(out, TensorCodec.toInt64(t, what), TensorCodec.shape(t, what));
-            else putFloat(out, TensorCodec.toFloat(t, what));
-        } else if (a.has("value_float")) {
-            putFloat(out, Tensor.scalar(a.f("value_float", 0f)));
-        } else if (a.has("value_floats")) {
-            float[] f = a.floats("value_floats");
-            putFloat(out, new Tensor(new int[] {f.length}, f));
-        } else if (a.has("value_int")) {
-            putInt(out, new long[] {a.i("value_int", 0)}, new int[0]);
-        } else if (a.has("value_ints")) {
-            long[] v = a.ints("value_ints");
-            putInt(out, v, new int[] {v.length});
-        } else {
-            throw new ModelException(where + ": string and sparse constants are not supported");
-        }
-    }
-
-    private void putFloat(String name, Tensor t) {
-        floats.put(name, t);
-        shapes.put(name, t.shape());
-    }
-
-    private void putInt(String name, long[] v, int[] shape) {
-        ints.put(name, v);
-        shapes.put(name, shape);
-    }
-
-    // ---- constants ----
-
-    private boolean isConstant(String v) {
-        return initializers.containsKey(v) || floats.containsKey(v) || ints.containsKey(v);
-    }
-
-    /** A constant read as a node's data operand: it must be float32. */
-    private Tensor dataConstant(String where, int i, String v) {
-        if (ints.containsKey(v) || initializers.containsKey(v) && !TensorCodec.isFloat(initializers.get(v))) {
-            int type = ints.containsKey(v) ? TensorProto.DataType.INT64_VALUE : initializers.get(v).getDataType();
-            throw new ModelException(where + ": input " + i + " " + q(v) + " has data type " + TensorCodec.typeName(type)
-                    + "; FoldRT computes in FLOAT only (INT64 is accepted for shapes)");
-        }
-        return floatConstantOrNull(v);
-    }
-
-    private Tensor floatConstantOrNull(String v) {
-        Tensor t = floats.get(v);
-        if (t == null && initializers.containsKey(v) && TensorCodec.isFloat(initializers.get(v))) {
-            t = TensorCodec.toFloat(initializers.get(v), "initializer " + q(v));
-            floats.put(v, t);
-        }
-        return t;
-    }
-
     @Override
     public int[] shape(String value) {
-        int[] s = shapes.get(value);
+        int[] s = constants.contains(value) ? constants.shape(value) : shapes.get(value);
         if (s == null) throw new ModelException("value " + q(value) + " is not defined"); // TopoSort rules this out
         return s;
     }
 
     @Override
     public Tensor floatConstant(String value) {
-        TensorProto t = initializers.get(value);
-        if (t != null && !floats.containsKey(value) && !TensorCodec.isFloat(t)) {
-            TensorCodec.toFloat(t, "initializer " + q(value)); // throws, naming the data type
-        }
-        return floatConstantOrNull(value);
+        return constants.floatValue(value, "value");
     }
 
     @Override
     public long[] int64Constant(String value) {
-        long[] v = ints.get(value);
-        TensorProto t = initializers.get(value);
-        if (v == null && t != null && TensorCodec.isInt64(t)) {
-            v = TensorCodec.toInt64(t, "initializer " + q(value));
-            ints.put(value, v);
-        }
-        return v;
+        return constants.int64Value(value);
     }
 }

@@ -52,8 +52,7 @@ final class OpExports {
                 if (!c.outputPadding().equals(Hw.ZERO)) b.addAttribute(Protos.hw("output_padding", c.outputPadding()));
                 out.add(b.build());
             }
-            case Op.BatchNorm bn -> out.add(Protos.node("BatchNormalization", n.name(), n.inputs(), n.outputs())
-                    .addAttribute(Protos.f("epsilon", (float) bn.epsilon())).build());
+            case Op.BatchNorm bn -> batchNorm(n, bn, out);
             case Op.Gemm gm -> {
                 String pre = activationInput(n, gm.activation());
                 List<String> in = new ArrayList<>(n.inputs());
@@ -100,6 +99,25 @@ final class OpExports {
             case Op.Reshape r -> out.add(reshape(n, r));
         }
         return out;
+    }
+
+    /**
+     * Inference-mode BatchNormalization has one output in ONNX (extra outputs mean training mode), so the
+     * IR's pass-through statistics outputs become Identity nodes over the running mean and variance.
+     */
+    private void batchNorm(Node n, Op.BatchNorm bn, List<NodeProto> out) {
+        out.add(Protos.node("BatchNormalization", n.name(), n.inputs(), List.of(n.output()))
+                .addAttribute(Protos.f("epsilon", (float) bn.epsilon())).build());
+        if (n.outputs().size() > 3) {
+            throw new ModelException("node " + q(n.name()) + " (BatchNormalization): outputs beyond the running mean and "
+                    + "variance (saved statistics) exist only in training mode and cannot be written");
+        }
+        for (int i = 1; i < n.outputs().size(); i++) {
+            String stat = n.outputs().get(i);
+            if (stat.isEmpty()) continue;
+            out.add(Protos.node("Identity", ctx.freshNode(n.name() + (i == 1 ? "_mean" : "_var")),
+                    List.of(n.input(2 + i)), List.of(stat)).build());
+        }
     }
 
     private static NodeProto plain(String type, Node n) {

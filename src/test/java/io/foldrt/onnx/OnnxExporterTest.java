@@ -111,6 +111,25 @@ class OnnxExporterTest {
         assertEquals(fused.outputs(), back.outputs());
     }
 
+    /** The IR's BN may pass its running statistics through as outputs; ONNX inference BN has one output. */
+    @ParameterizedTest
+    @ValueSource(ints = {9, 14, 21})
+    void batchNormStatisticsOutputsBecomeIdentityNodes(int opset) {
+        var b = new GraphBuilder("bn-stats", 5);
+        String x = b.input("x", Shapes.BATCH, 3, 4, 4);
+        b.output(b.node("bn", new Op.BatchNorm(1e-3), List.of(x, b.constant("g", b.gaussian(1, 3)), b.constant("b", b.gaussian(1, 3)),
+                b.constant("m", b.gaussian(1, 3)), b.constant("v", io.foldrt.ir.Tensor.random(b.rng(), 0.5f, 1.5f, 3))),
+                List.of("y", "mean_out", "var_out")));
+        Graph y = b.build();
+        List<io.foldrt.ir.ValueInfo> outs = new ArrayList<>(y.outputs());
+        outs.add(new io.foldrt.ir.ValueInfo("mean_out", new int[] {3}));
+        outs.add(new io.foldrt.ir.ValueInfo("var_out", new int[] {3}));
+        Graph g = new Graph(y.name(), y.inputs(), outs, y.nodes(), y.initializers());
+        byte[] bytes = OrtCheck.checkExport("bn-stats", g, opset, 1, 2);
+        List<String> types = model(bytes).getGraph().getNodeList().stream().map(NodeProto::getOpType).toList();
+        assertEquals(List.of("BatchNormalization", "Identity", "Identity"), types);
+    }
+
     @Test
     void oldSoftmaxIsRewrittenForOpset13AndNewSoftmaxRefusedBefore13() {
         var b = new GraphBuilder("softmax", 3);

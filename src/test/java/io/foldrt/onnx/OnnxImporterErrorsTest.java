@@ -197,6 +197,17 @@ class OnnxImporterErrorsTest {
         String x = m.input("x", 1, 3, 4, 4);
         m.output(m.bn(x, 3, ai("training_mode", 1)));
         expectError(m.bytes(), "node 'batchnormalization2' (BatchNormalization): training_mode=1", "eval mode");
+        // Extra outputs: training mode before opset 14 (ONNX Runtime then uses batch statistics), invalid after.
+        for (int opset : new int[] {9, 13, 14, 21}) {
+            var t = new OnnxModels("stats", opset, 1);
+            String y = t.input("y", 1, 3, 4, 4);
+            Tensor[] s = t.bnStats(3);
+            t.graph.addNode(OnnxModels.nodeProto("BatchNormalization", "bn", List.of(y, t.init("g", s[0]), t.init("b", s[1]),
+                    t.init("m", s[2]), t.init("v", s[3])), List.of("out", "", "running_var")));
+            t.output("out");
+            expectError(t.bytes(), "node 'bn' (BatchNormalization) names output 2 ('running_var')",
+                    opset < 14 ? "more than one output is training mode" : "only with training_mode=1", "eval mode");
+        }
     }
 
     // ---- tensors ----

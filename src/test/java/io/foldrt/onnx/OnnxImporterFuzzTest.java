@@ -3,7 +3,6 @@ package io.foldrt.onnx;
 import static io.foldrt.onnx.OnnxModels.af;
 import static io.foldrt.onnx.OnnxModels.ai;
 import static io.foldrt.onnx.OnnxModels.ais;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
