@@ -7,6 +7,7 @@ import io.foldrt.ir.Node;
 import io.foldrt.ir.Op;
 import io.foldrt.ir.Pads;
 import io.foldrt.ir.ShapeInference;
+import io.foldrt.ir.Shapes;
 import io.foldrt.ir.Tensor;
 import io.foldrt.ir.ValueInfo;
 import java.util.HashMap;
@@ -44,7 +45,8 @@ public final class ReferenceInterpreter {
             if (t == null && !g.initializers().containsKey(v.name())) {
                 throw new ModelException("missing graph input '" + v.name() + "'");
             }
-            if (t != null && t.shape().length > 0) batch = t.shape()[0];
+            // Only an input declared with a symbolic batch dim says what the batch is; static inputs do not.
+            if (t != null && v.shape().length > 0 && v.shape()[0] == Shapes.BATCH) batch = t.shape()[0];
         }
         Map<String, int[]> shapes = ShapeInference.infer(g, batch);
         Map<String, DTensor> env = new HashMap<>();
