@@ -94,7 +94,7 @@ final class Compiler {
         int[] freshSizes = new int[freshIds.length];
         for (int i = 0; i < freshIds.length; i++) freshSizes[i] = sizes.get(freshIds[i]);
         return new CpuExecutable(graph.name(), batch, steps, labels, values, inputs, outputs, freshIds, freshSizes,
-                plan.bytes(), spec, backend);
+                plan, spec, backend);
     }
 
     /** Plans a slot for every NODE/TEMP value except graph outputs and stores the slot arrays in values. */
@@ -196,7 +196,9 @@ final class Compiler {
         if (ws[1] == 1 && c.group() > 1) {
             add(n, new DepthwiseConvStep(x, y, xs, ys, w, bias, geo, act, threads, spec));
         } else {
-            add(n, new ConvStep(x, y, xs, ys, w, ws[2], ws[3], bias, geo, c.group(), act, threads, spec));
+            int size = ConvStep.packedSize(xs, ys, ws[2], ws[3], c.group());
+            int packed = size > 0 ? temp(size) : -1;
+            add(n, new ConvStep(x, y, packed, xs, ys, w, ws[2], ws[3], bias, geo, c.group(), act, threads, spec));
         }
     }
 
@@ -247,7 +249,7 @@ final class Compiler {
         int[] xs = shape(n.input(0)), ys = shape(n.output());
         var geo = new ConvGeometry(xs[2], xs[3], k.h(), k.w(), s.h(), s.w(), d.h(), d.w(), p.top(), p.left(),
                 ys[2], ys[3]);
-        add(n, new PoolStep(id(n.input(0)), node(n.output()), xs, geo, p, max, countPad, threads));
+        add(n, new PoolStep(id(n.input(0)), node(n.output()), xs, geo, p, max, countPad, threads, spec));
     }
 
     private void binary(Node n, boolean mul) {

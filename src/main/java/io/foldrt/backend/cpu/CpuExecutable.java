@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongSupplier;
 
 /**
  * A graph compiled by {@link CpuBackend} for one batch size: a list of steps over value buffers planned at
@@ -27,14 +28,15 @@ public final class CpuExecutable implements Executable {
     private final List<InputBinding> inputs;
     private final List<OutputBinding> outputs;
     private final int[] freshIds, freshSizes;
-    private final long plannedBytes, workspaceBytes;
+    private final MemoryPlanner.Plan plan;
+    private final long workspaceBytes;
     private final Frame frame;
     private final CpuBackend backend;
     private boolean closed;
 
     CpuExecutable(String graphName, int batch, List<Step> steps, List<String> labels, float[][] values,
                   List<InputBinding> inputs, List<OutputBinding> outputs, int[] freshIds, int[] freshSizes,
-                  long plannedBytes, Workspace.Spec spec, CpuBackend backend) {
+                  MemoryPlanner.Plan plan, Workspace.Spec spec, CpuBackend backend) {
         this.graphName = graphName;
         this.batch = batch;
         this.steps = steps.toArray(Step[]::new);
@@ -44,7 +46,7 @@ public final class CpuExecutable implements Executable {
         this.outputs = List.copyOf(outputs);
         this.freshIds = freshIds;
         this.freshSizes = freshSizes;
-        this.plannedBytes = plannedBytes;
+        this.plan = plan;
         this.backend = backend;
         Workspace[] ws = new Workspace[backend.threads()];
         for (int i = 0; i < ws.length; i++) ws[i] = spec.create();
@@ -59,7 +61,12 @@ public final class CpuExecutable implements Executable {
 
     /** Bytes of the reusable intermediate buffers planned from value lifetimes (excludes inputs, outputs, weights). */
     public long plannedActivationBytes() {
-        return plannedBytes;
+        return plan.bytes();
+    }
+
+    /** What the same values would take with one buffer each: the baseline the plan is measured against. */
+    long unsharedActivationBytes() {
+        return plan.unsharedBytes();
     }
 
     /** Bytes of per-worker scratch (packed GEMM blocks, accumulator tiles, row buffers). */
@@ -69,41 +76,35 @@ public final class CpuExecutable implements Executable {
 
     @Override
     public Map<String, Tensor> run(Map<String, Tensor> in) {
+        return forward(in, null, null);
+    }
+
+    /**
+     * Runs {@code iters} passes after {@code warmup} and returns the total time per step as read from
+     * {@code clock} (nanoseconds), in step order; {@link #stepLabels()} names them. For measurement tools.
+     */
+    long[] profile(Map<String, Tensor> in, int warmup, int iters, LongSupplier clock) {
+        for (int i = 0; i < warmup; i++) run(in);
+        long[] nanos = new long[steps.length];
+        for (int i = 0; i < iters; i++) forward(in, clock, nanos);
+        return nanos;
+    }
+
+    private Map<String, Tensor> forward(Map<String, Tensor> in, LongSupplier clock, long[] nanos) {
         checkOpen();
         bind(in);
         try {
             for (int i = 0; i < freshIds.length; i++) values[freshIds[i]] = new float[freshSizes[i]];
-            for (Step s : steps) s.run(frame);
+            for (int s = 0; s < steps.length; s++) {
+                long t0 = clock == null ? 0 : clock.getAsLong();
+                steps[s].run(frame);
+                if (clock != null) nanos[s] += clock.getAsLong() - t0;
+            }
             return collect();
         } finally {
             for (InputBinding b : inputs) values[b.id()] = null; // hold no reference to the caller's arrays
             for (int id : freshIds) values[id] = null;
         }
-    }
-
-    /**
-     * Runs {@code iters} passes after {@code warmup} and returns the total nanoseconds spent in each step,
-     * in step order; {@link #stepLabels()} names them. For measurement tools.
-     */
-    long[] profile(Map<String, Tensor> in, int warmup, int iters) {
-        for (int i = 0; i < warmup; i++) run(in);
-        long[] nanos = new long[steps.length];
-        checkOpen();
-        bind(in);
-        try {
-            for (int it = 0; it < iters; it++) {
-                for (int i = 0; i < freshIds.length; i++) values[freshIds[i]] = new float[freshSizes[i]];
-                for (int s = 0; s < steps.length; s++) {
-                    long t0 = System.nanoTime();
-                    steps[s].run(frame);
-                    nanos[s] += System.nanoTime() - t0;
-                }
-            }
-        } finally {
-            for (InputBinding b : inputs) values[b.id()] = null;
-            for (int id : freshIds) values[id] = null;
-        }
-        return nanos;
     }
 
     List<String> stepLabels() {

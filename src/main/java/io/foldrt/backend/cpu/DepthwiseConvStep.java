@@ -60,7 +60,7 @@ final class DepthwiseConvStep implements Step {
                 int rowBase = inBase + (iy0 + ky * g.dh()) * width;
                 for (int kx = 0; kx < kw; kx++) {
                     float wv = w[wBase + ky * kw + kx];
-                    ConvGeometry.gatherRow(in, rowBase, width, kx * g.dw() - g.pl(), g.sw(), tap, 0, ow);
+                    ConvGeometry.gatherRow(in, rowBase, width, kx * g.dw() - g.pl(), g.sw(), tap, 0, ow, 0f);
                     for (int j = 0; j < ow; j++) acc[j] = Math.fma(wv, tap[j], acc[j]);
                 }
             }

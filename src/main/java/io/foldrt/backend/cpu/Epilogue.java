@@ -3,37 +3,68 @@ package io.foldrt.backend.cpu;
 import io.foldrt.ir.Activation;
 
 /**
- * What happens to a finished GEMM tile while it is still in L1: {@code act(alpha * acc + rowBias[i] + addend[i][j])},
- * then the copy into the output. Conv uses the row bias (one per output channel); Gemm uses alpha and the
- * addend (beta * C broadcast to the output, prepared at compile time).
- *
- * @param rowBias  per output row, or null
- * @param addend   row-major with {@code addendCols} columns, or null
+ * What happens to a finished row of a GEMM tile while it is still in L1 (bias, scaling, activation) and how
+ * it is stored. Every loop here indexes its arrays from 0 (see {@link Sgemm}), so it vectorizes.
  */
-record Epilogue(float alpha, float[] rowBias, float[] addend, int addendCols, Activation activation) {
+sealed interface Epilogue {
 
-    static final Epilogue PLAIN = new Epilogue(1f, null, null, 0, Activation.NONE);
+    /**
+     * Finishes accumulator row {@code acc} holding output row {@code row}, columns {@code j0 .. j0+nc-1}, and
+     * stores it into {@code out} (layout per implementation; {@code ldc} is the output row stride).
+     */
+    void finish(float[] acc, int row, int j0, int nc, float[] out, int outOff, int ldc, Workspace ws);
 
-    static Epilogue bias(float[] rowBias, Activation act) {
-        return new Epilogue(1f, rowBias, null, 0, act);
+    Epilogue PLAIN = new RowBias(null, Activation.NONE);
+
+    /** {@code act(acc + bias[row])}, stored row-major: a conv's output channel row. {@code bias} may be null. */
+    record RowBias(float[] bias, Activation act) implements Epilogue {
+        @Override
+        public void finish(float[] acc, int row, int j0, int nc, float[] out, int outOff, int ldc, Workspace ws) {
+            if (bias != null) {
+                float b = bias[row];
+                for (int j = 0; j < nc; j++) acc[j] += b;
+            }
+            ActivationLoops.apply(act, acc, 0, nc);
+            System.arraycopy(acc, 0, out, outOff + row * ldc + j0, nc);
+        }
     }
 
     /**
-     * Finishes one accumulator row (output row {@code row}, columns j0..j0+nc) and stores it at
-     * {@code out[outOff + row*ldc + j0 ..]}. Every loop indexes its arrays from 0, so it vectorizes.
+     * {@code act(alpha * acc + addend[row][j])}, stored row-major: ONNX Gemm, whose {@code beta * C} was
+     * broadcast to the output shape at compile time ({@code addend} null when there is no C).
      */
-    void finish(float[] acc, int row, int j0, int nc, float[] out, int outOff, int ldc, Workspace ws) {
-        float b = rowBias == null ? 0f : rowBias[row];
-        if (alpha != 1f || b != 0f) {
-            float a = alpha;
-            for (int j = 0; j < nc; j++) acc[j] = Math.fma(acc[j], a, b);
+    record Scaled(float alpha, float[] addend, int addendCols, Activation act) implements Epilogue {
+        @Override
+        public void finish(float[] acc, int row, int j0, int nc, float[] out, int outOff, int ldc, Workspace ws) {
+            if (alpha != 1f) {
+                float a = alpha;
+                for (int j = 0; j < nc; j++) acc[j] *= a;
+            }
+            if (addend != null) {
+                float[] t = ws.rowA;
+                System.arraycopy(addend, row * addendCols + j0, t, 0, nc);
+                for (int j = 0; j < nc; j++) acc[j] += t[j];
+            }
+            ActivationLoops.apply(act, acc, 0, nc);
+            System.arraycopy(acc, 0, out, outOff + row * ldc + j0, nc);
         }
-        if (addend != null) {
-            float[] t = ws.rowA;
-            System.arraycopy(addend, row * addendCols + j0, t, 0, nc);
-            for (int j = 0; j < nc; j++) acc[j] += t[j];
+    }
+
+    /**
+     * {@code act(acc + bias[j0 + j])} for a tile computed transposed (rows = output pixels, columns = output
+     * channels), stored back into the channel-major output: element (row, j) goes to
+     * {@code out[outOff + (j0 + j) * ldc + row]}.
+     */
+    record ChannelColumns(float[] bias, Activation act) implements Epilogue {
+        @Override
+        public void finish(float[] acc, int row, int j0, int nc, float[] out, int outOff, int ldc, Workspace ws) {
+            if (bias != null) {
+                float[] t = ws.rowA;
+                System.arraycopy(bias, j0, t, 0, nc);
+                for (int j = 0; j < nc; j++) acc[j] += t[j];
+            }
+            ActivationLoops.apply(act, acc, 0, nc);
+            for (int j = 0, o = outOff + j0 * ldc + row; j < nc; j++, o += ldc) out[o] = acc[j];
         }
-        ActivationLoops.apply(activation, acc, 0, nc);
-        System.arraycopy(acc, 0, out, outOff + row * ldc + j0, nc);
     }
 }

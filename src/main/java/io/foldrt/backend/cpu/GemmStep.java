@@ -52,7 +52,7 @@ final class GemmStep implements Step {
             addend = Broadcast.expand(constC, cs, ys);
             for (int i = 0; i < addend.length; i++) addend[i] *= op.beta();
         }
-        this.epilogue = new Epilogue(op.alpha(), null, addend, n, cAtRun ? Activation.NONE : act);
+        this.epilogue = new Epilogue.Scaled(op.alpha(), addend, n, cAtRun ? Activation.NONE : act);
         this.postAct = cAtRun ? act : Activation.NONE;
         colBlocks = (n + Sgemm.NR - 1) / Sgemm.NR;
         panels = PackedA.panels(m);

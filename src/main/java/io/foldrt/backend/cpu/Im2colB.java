@@ -23,7 +23,7 @@ record Im2colB(ConvGeometry g) implements BSource {
                     java.util.Arrays.fill(dst, d, d + seg, 0f);
                 } else {
                     int ix0 = ox * g.sw() - g.pl() + kx * g.dw();
-                    ConvGeometry.gatherRow(src, chanBase + iy * g.w(), g.w(), ix0, g.sw(), dst, d, seg);
+                    ConvGeometry.gatherRow(src, chanBase + iy * g.w(), g.w(), ix0, g.sw(), dst, d, seg, 0f);
                 }
                 d += seg;
                 ox = 0;

@@ -22,8 +22,11 @@ final class MemoryPlanner {
         }
     }
 
-    /** {@code slotOf[i]} is the slot of the i-th interval given; {@code slotSizes} in floats. */
-    record Plan(int[] slotOf, int[] slotSizes) {
+    /**
+     * {@code slotOf[i]} is the slot of the i-th interval given; {@code slotSizes} in floats;
+     * {@code unsharedBytes} what one buffer per value would take.
+     */
+    record Plan(int[] slotOf, int[] slotSizes, long unsharedBytes) {
         long bytes() {
             long b = 0;
             for (int s : slotSizes) b += 4L * s;
@@ -61,7 +64,9 @@ final class MemoryPlanner {
             slotOf[idx] = slot;
             live.add(idx);
         }
-        return new Plan(slotOf, sizes.stream().mapToInt(Integer::intValue).toArray());
+        long unshared = 0;
+        for (Interval iv : intervals) unshared += 4L * iv.size();
+        return new Plan(slotOf, sizes.stream().mapToInt(Integer::intValue).toArray(), unshared);
     }
 
     private static void put(TreeMap<Integer, List<Integer>> free, int size, int slot) {

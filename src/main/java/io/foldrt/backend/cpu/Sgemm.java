@@ -20,10 +20,13 @@ import java.util.Arrays;
 final class Sgemm {
     /** Rows per A panel (register block height). */
     static final int MR = 4;
-    /** Columns per tile; a multiple of the 16-float AVX-512 vector. */
-    static final int NR = 128;
-    /** Depth per packed B block (KC x NR floats = 128 KiB, resident in L2). */
-    static final int KC = 256;
+    /**
+     * Columns per tile. Long, because each kernel step has a fixed cost (A loads, loop entry and exit) that
+     * only a long vector loop amortizes.
+     */
+    static final int NR = 512;
+    /** Depth per packed B block (KC x NR floats = 256 KiB, resident in L2). */
+    static final int KC = 128;
 
     private Sgemm() {}
 
