@@ -1,6 +1,7 @@
 package io.foldrt.backend.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.foldrt.ir.Activation;
 import io.foldrt.ir.Graph;
@@ -51,10 +52,22 @@ class ConvTest {
 
     @Test
     void deepAndWideEnoughToCrossEveryBlockBoundary() {
-        // K = 64*9 = 576 spans three KC blocks (the last partial), 20x21 = 420 pixels span four NR blocks,
+        // K = 64*9 = 576 spans several KC blocks (the last partial), 24x25 = 600 pixels span two NR blocks,
         // and 30 output channels leave a partial MR panel.
-        Oracle.check(conv(64, 20, 21, 30, 3, 3, Hw.ONE, Pads.of(1), Hw.ONE, 1, true));
-        Oracle.check(conv(64, 20, 21, 30, 3, 3, Hw.ONE, Pads.of(1), Hw.ONE, 1, true), 1, 1);
+        assertTrue(Sgemm.KC < 576 && Sgemm.NR < 600);
+        Oracle.check(conv(64, 24, 25, 30, 3, 3, Hw.ONE, Pads.of(1), Hw.ONE, 1, true));
+        Oracle.check(conv(64, 24, 25, 30, 3, 3, Hw.ONE, Pads.of(1), Hw.ONE, 1, true), 1, 1);
+    }
+
+    @Test
+    void smallMapsWithManyChannelsUseTheTransposedOrientation() {
+        // More output channels per group than output pixels: the tile is computed as pixels x channels.
+        assertTrue(ConvStep.channelColumns(40, 30));
+        Oracle.check(conv(16, 5, 6, 40, 3, 3, Hw.ONE, Pads.of(1), Hw.ONE, 1, true));
+        Oracle.check(conv(8, 4, 4, 40, 3, 3, Hw.of(2), new Pads(1, 0, 1, 1), Hw.ONE, 2, false));
+        Oracle.check(conv(32, 3, 3, 64, 1, 1, Hw.ONE, Pads.NONE, Hw.ONE, 1, true), 2, 2);
+        // 600 channels cross two NR column blocks; depth 32*9 = 288 crosses KC blocks.
+        Oracle.check(conv(32, 3, 4, 600, 3, 3, Hw.ONE, Pads.of(1), Hw.ONE, 1, true), 2, 3);
     }
 
     @Test
