@@ -36,6 +36,8 @@ class GemmTest {
         // PyTorch Linear: A [batch, in], B [out, in] with transB, C [out].
         Oracle.check(gemm(op(1, 1, false, true), new int[] {1, 37}, new int[] {300, 37}, new int[] {300}, false));
         Oracle.check(gemm(op(1, 1, false, true), new int[] {7, 300}, new int[] {45, 300}, new int[] {45}, false));
+        // 1000 outputs: two NR column blocks, the second partial (ResNet classifier shape)
+        Oracle.check(gemm(op(1, 1, false, true), new int[] {2, 64}, new int[] {1000, 64}, new int[] {1000}, false));
     }
 
     @Test
@@ -84,7 +86,7 @@ class GemmTest {
     void matMulConstantRightOperand() {
         var b = new GraphBuilder("mm", 3);
         String x = b.input("x", Shapes.BATCH, 5, 29);
-        b.output(b.matMul(x, 140));
+        b.output(b.matMul(x, 600)); // more than one NR column block
         Oracle.check(b.build());
         Oracle.check(b.build(), 3, 2);
     }
