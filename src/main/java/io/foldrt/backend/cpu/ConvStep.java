@@ -17,8 +17,8 @@ import java.util.Arrays;
  * Bias and the fused activation are applied in the epilogue in both cases.
  */
 final class ConvStep implements Step {
-    /** Accumulator panels per task: 32 x MR rows x NR floats = 256 KiB, which stays in L2. */
-    private static final int MAX_TASK_PANELS = 32;
+    /** Accumulator panels per task: 128 rows x NR floats = 256 KiB, which stays in L2. */
+    private static final int MAX_TASK_PANELS = 128 / Sgemm.MR;
 
     private final int x, y, packedTemp;
     private final int batch, cin, cout, groups, cg, mg, plane, pixels, depth;
