@@ -1,25 +1,29 @@
 package io.foldrt.backend.cpu;
 
+import io.foldrt.ir.Activation;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Add or Mul with numpy broadcasting. Dims along which both operands are laid out alike are merged, so
- * the work becomes rows of the output's last merged dim where each operand is either contiguous or a
- * repeated scalar. The common cases (same shape, as in residual adds; or a per-channel operand) then run
- * as vectorizable loops that index the output and the full operand from the same offset.
+ * Add or Mul with numpy broadcasting, optionally followed by a fused Relu/Clip (a residual add + ReLU is
+ * then one pass). Dims along which both operands are laid out alike are merged, so the work becomes rows
+ * of the output's last merged dim where each operand is either contiguous or a repeated scalar. The common
+ * cases (same shape, as in residual adds; or a per-channel operand) then run as vectorizable loops that
+ * index the output and the full operand from the same offset.
  */
 final class BinaryStep implements Step {
     private final int a, b, y;
     private final boolean mul;
+    private final Activation act;
     private final int[] shape, sa, sb;  // merged output dims and operand strides (0 = broadcast)
     private final int rows, len, chunks;
 
-    BinaryStep(int a, int b, int y, int[] as, int[] bs, int[] ys, boolean mul, int threads) {
+    BinaryStep(int a, int b, int y, int[] as, int[] bs, int[] ys, boolean mul, Activation act, int threads) {
         this.a = a;
         this.b = b;
         this.y = y;
         this.mul = mul;
+        this.act = act;
         int[] ta = Broadcast.strides(as, ys), tb = Broadcast.strides(bs, ys);
         List<int[]> dims = new ArrayList<>(); // {size, strideA, strideB}, innermost last
         for (int d = 0; d < ys.length; d++) {
@@ -64,6 +68,7 @@ final class BinaryStep implements Step {
                 int last = shape.length - 1;
                 if (mul) mulRow(av, ao, sa[last], bv, bo, sb[last], out, o);
                 else addRow(av, ao, sa[last], bv, bo, sb[last], out, o);
+                ActivationLoops.apply(act, out, o, o + len);
             }
         });
     }

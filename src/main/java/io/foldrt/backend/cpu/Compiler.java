@@ -22,7 +22,7 @@ import java.util.Set;
  * Lowers a graph at one batch size into the steps, buffer plan and input/output bindings of a
  * {@link CpuExecutable}. Decisions made here, once: Reshape/Flatten/Identity and BatchNorm's statistics
  * outputs become aliases of the value they view (no step, no copy); a Relu/Clip that is the only reader of
- * a Conv, Gemm or BatchNorm output (and not a graph output itself) is fused into that op; every
+ * a Conv, Gemm, BatchNorm, Add or Mul output (and not a graph output itself) is fused into that op; every
  * intermediate and temporary gets a slot from {@link MemoryPlanner}; values that are graph outputs get a
  * fresh array per run instead, which is handed to the caller.
  */
@@ -151,8 +151,8 @@ final class Compiler {
                 add(n, new MatMulStep(id(n.input(0)), id(n.input(1)), node(n.output()), temp, as, bs, ys,
                         constant(n.input(1)), threads, spec));
             }
-            case Op.Add a -> binary(n, false);
-            case Op.Mul m -> binary(n, true);
+            case Op.Add a -> binary(n, false, fused);
+            case Op.Mul m -> binary(n, true, fused);
             case Op.Relu r -> unaryActivation(n, Activation.RELU);
             case Op.Clip c -> unaryActivation(n, Activation.clip(c.min(), c.max()));
             case Op.Sigmoid s -> add(n, UnaryStep.sigmoid(id(n.input(0)), node(n.output()), size(shape(n.output())),
@@ -252,9 +252,12 @@ final class Compiler {
         add(n, new PoolStep(id(n.input(0)), node(n.output()), xs, geo, p, max, countPad, threads, spec));
     }
 
-    private void binary(Node n, boolean mul) {
-        add(n, new BinaryStep(id(n.input(0)), id(n.input(1)), node(n.output()), shape(n.input(0)),
-                shape(n.input(1)), shape(n.output()), mul, threads));
+    private void binary(Node n, boolean mul, Set<Node> fused) {
+        Node follower = fusableActivation(n);
+        if (follower != null) fused.add(follower);
+        add(n, new BinaryStep(id(n.input(0)), id(n.input(1)), node(follower == null ? n.output() : follower.output()),
+                shape(n.input(0)), shape(n.input(1)), shape(n.output()), mul,
+                follower == null ? Activation.NONE : ActivationLoops.of(follower.op()), threads));
     }
 
     private void unaryActivation(Node n, Activation act) {

@@ -46,6 +46,19 @@ class ElementwiseTest {
     }
 
     @Test
+    void addOrMulFollowedByActivationIsOnePass() {
+        for (Op op : new Op[] {new Op.Add(), new Op.Mul()}) {
+            var b = new GraphBuilder("binact", 22);
+            String x = b.input("x", Shapes.BATCH, 3, 5, 7);
+            String y = b.constant("y", Tensor.random(b.rng(), -1f, 1f, 1, 3, 1, 1));
+            b.output(b.node(new Op.Clip(-0.25f, 0.5f), b.node(op, x, y)));
+            Graph g = b.build();
+            Oracle.check(g, 2, 2);
+            assertEquals(1, ConvTest.stepCount(g));
+        }
+    }
+
+    @Test
     void unaryOps() {
         for (Op op : new Op[] {new Op.Relu(), new Op.Clip(-0.3f, 0.6f), new Op.Clip(0f, 6f), new Op.Sigmoid()}) {
             var b = new GraphBuilder("unary", 2);
