@@ -1,0 +1,56 @@
+package io.foldrt.backend.cpu;
+
+import io.foldrt.ir.Activation;
+import io.foldrt.ir.Op;
+
+/**
+ * In-place activation over a range of one array. Math.max/min vectorize and propagate NaN like the
+ * reference's comparisons; they differ from it only in the sign of a zero result, which compares equal.
+ */
+final class ActivationLoops {
+    private ActivationLoops() {}
+
+    static void apply(Activation a, float[] x, int from, int to) {
+        switch (a.kind()) {
+            case NONE -> { }
+            case RELU -> {
+                for (int i = from; i < to; i++) x[i] = Math.max(x[i], 0f);
+            }
+            case CLIP -> {
+                float lo = a.min(), hi = a.max();
+                if (lo <= hi) {
+                    for (int i = from; i < to; i++) x[i] = Math.min(Math.max(x[i], lo), hi);
+                } else {
+                    for (int i = from; i < to; i++) x[i] = a.apply(x[i]); // min > max: the reference rule, exactly
+                }
+            }
+        }
+    }
+
+    /** out[i] = a(in[i]) over [from, to); in and out share offsets, so the loops vectorize. */
+    static void map(Activation a, float[] in, float[] out, int from, int to) {
+        switch (a.kind()) {
+            case NONE -> System.arraycopy(in, from, out, from, to - from);
+            case RELU -> {
+                for (int i = from; i < to; i++) out[i] = Math.max(in[i], 0f);
+            }
+            case CLIP -> {
+                float lo = a.min(), hi = a.max();
+                if (lo <= hi) {
+                    for (int i = from; i < to; i++) out[i] = Math.min(Math.max(in[i], lo), hi);
+                } else {
+                    for (int i = from; i < to; i++) out[i] = a.apply(in[i]);
+                }
+            }
+        }
+    }
+
+    /** The activation a Relu or Clip node computes, or null for any other op. */
+    static Activation of(Op op) {
+        return switch (op) {
+            case Op.Relu r -> Activation.RELU;
+            case Op.Clip c -> Activation.clip(c.min(), c.max());
+            default -> null;
+        };
+    }
+}

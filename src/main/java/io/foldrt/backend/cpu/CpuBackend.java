@@ -1,0 +1,49 @@
+package io.foldrt.backend.cpu;
+
+import io.foldrt.backend.Backend;
+import io.foldrt.ir.Graph;
+
+/**
+ * The pure-Java CPU backend: float32 kernels (im2col + blocked SGEMM convolution, direct depthwise
+ * convolution, fused BatchNorm, ...) on a fixed worker pool that this backend owns and shuts down in
+ * {@link #close()}. It is both the fallback where no GPU exists and the float32 check on the GPU path.
+ */
+public final class CpuBackend implements Backend {
+    private final WorkerPool pool;
+    private volatile boolean closed;
+
+    /** A backend running on {@code threads} threads (the caller's plus {@code threads - 1} workers). */
+    public CpuBackend(int threads) {
+        this.pool = new WorkerPool(threads);
+    }
+
+    public int threads() {
+        return pool.threads();
+    }
+
+    @Override
+    public String name() {
+        return "cpu (" + threads() + (threads() == 1 ? " thread)" : " threads)");
+    }
+
+    @Override
+    public CpuExecutable compile(Graph graph, int batch) {
+        checkOpen();
+        return Compiler.compile(graph, batch, this);
+    }
+
+    WorkerPool pool() {
+        return pool;
+    }
+
+    void checkOpen() {
+        if (closed) throw new IllegalStateException("cpu backend is closed");
+    }
+
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        pool.close();
+    }
+}

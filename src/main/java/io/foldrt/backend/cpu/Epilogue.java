@@ -1,0 +1,70 @@
+package io.foldrt.backend.cpu;
+
+import io.foldrt.ir.Activation;
+
+/**
+ * What happens to a finished row of a GEMM tile while it is still in L1 (bias, scaling, activation) and how
+ * it is stored. Every loop here indexes its arrays from 0 (see {@link Sgemm}), so it vectorizes.
+ */
+sealed interface Epilogue {
+
+    /**
+     * Finishes accumulator row {@code acc} holding output row {@code row}, columns {@code j0 .. j0+nc-1}, and
+     * stores it into {@code out} (layout per implementation; {@code ldc} is the output row stride).
+     */
+    void finish(float[] acc, int row, int j0, int nc, float[] out, int outOff, int ldc, Workspace ws);
+
+    Epilogue PLAIN = new RowBias(null, Activation.NONE);
+
+    /** {@code act(acc + bias[row])}, stored row-major: a conv's output channel row. {@code bias} may be null. */
+    record RowBias(float[] bias, Activation act) implements Epilogue {
+        @Override
+        public void finish(float[] acc, int row, int j0, int nc, float[] out, int outOff, int ldc, Workspace ws) {
+            if (bias != null) {
+                float b = bias[row];
+                for (int j = 0; j < nc; j++) acc[j] += b;
+            }
+            ActivationLoops.apply(act, acc, 0, nc);
+            System.arraycopy(acc, 0, out, outOff + row * ldc + j0, nc);
+        }
+    }
+
+    /**
+     * {@code act(alpha * acc + addend[row][j])}, stored row-major: ONNX Gemm, whose {@code beta * C} was
+     * broadcast to the output shape at compile time ({@code addend} null when there is no C).
+     */
+    record Scaled(float alpha, float[] addend, int addendCols, Activation act) implements Epilogue {
+        @Override
+        public void finish(float[] acc, int row, int j0, int nc, float[] out, int outOff, int ldc, Workspace ws) {
+            if (alpha != 1f) {
+                float a = alpha;
+                for (int j = 0; j < nc; j++) acc[j] *= a;
+            }
+            if (addend != null) {
+                float[] t = ws.rowA;
+                System.arraycopy(addend, row * addendCols + j0, t, 0, nc);
+                for (int j = 0; j < nc; j++) acc[j] += t[j];
+            }
+            ActivationLoops.apply(act, acc, 0, nc);
+            System.arraycopy(acc, 0, out, outOff + row * ldc + j0, nc);
+        }
+    }
+
+    /**
+     * {@code act(acc + bias[j0 + j])} for a tile computed transposed (rows = output pixels, columns = output
+     * channels), stored back into the channel-major output: element (row, j) goes to
+     * {@code out[outOff + (j0 + j) * ldc + row]}.
+     */
+    record ChannelColumns(float[] bias, Activation act) implements Epilogue {
+        @Override
+        public void finish(float[] acc, int row, int j0, int nc, float[] out, int outOff, int ldc, Workspace ws) {
+            if (bias != null) {
+                float[] t = ws.rowA;
+                System.arraycopy(bias, j0, t, 0, nc);
+                for (int j = 0; j < nc; j++) acc[j] += t[j];
+            }
+            ActivationLoops.apply(act, acc, 0, nc);
+            for (int j = 0, o = outOff + j0 * ldc + row; j < nc; j++, o += ldc) out[o] = acc[j];
+        }
+    }
+}

@@ -1,0 +1,95 @@
+package io.foldrt.backend.cpu;
+
+import io.foldrt.ir.Activation;
+import io.foldrt.ir.Op;
+
+/**
+ * ONNX Gemm: {@code act(alpha * op(A) x op(B) + beta * C)}. The usual Linear layer has a constant B, which
+ * is transposed and packed into column blocks at compile time, and a constant C, which is scaled and
+ * broadcast once into the epilogue's addend. Run-time operands are packed (or gathered) per run instead;
+ * a run-time C is added in a second pass. Tasks split output columns, then rows.
+ */
+final class GemmStep implements Step {
+    private final int a, b, c, y, packedTemp;  // c and packedTemp are -1 when absent
+    private final int m, n, k;
+    private final int aRowStride, aColStride;
+    private final PackedA constA;               // null when A is a run-time value
+    private final BSource bSource;
+    private final Epilogue epilogue;
+    private final int[] cShape, yShape;
+    private final float beta;
+    private final boolean cAtRun;               // C is a run-time value: added after the GEMM
+    private final Activation postAct;
+    private final int colBlocks, panels, splits;
+
+    /**
+     * @param constA/constB/constC the operand's data when it is a constant, else null
+     * @param packedTemp a temporary of {@code PackedA.size(m, k)} floats when A is not constant, else -1
+     */
+    GemmStep(Op.Gemm op, int a, int b, int c, int y, int packedTemp, int[] as, int[] bs, int[] cs, int[] ys,
+             float[] constA, float[] constB, float[] constC, Activation act, int threads, Workspace.Spec spec) {
+        this.a = a;
+        this.b = b;
+        this.c = c;
+        this.y = y;
+        this.packedTemp = packedTemp;
+        this.m = ys[0];
+        this.n = ys[1];
+        this.k = op.transA() ? as[0] : as[1];
+        this.aRowStride = op.transA() ? 1 : k;   // element (i, p) of op(A)
+        this.aColStride = op.transA() ? m : 1;
+        this.constA = constA == null ? null : PackedA.of(constA, 0, aRowStride, aColStride, m, k);
+        int bRowStride = op.transB() ? 1 : n;    // element (p, j) of op(B)
+        int bColStride = op.transB() ? k : 1;
+        this.bSource = constB != null ? new PrepackedB(constB, 0, bRowStride, bColStride, k, n)
+                : new MatrixB(bRowStride, bColStride);
+        this.cShape = cs;
+        this.yShape = ys;
+        this.beta = op.beta();
+        this.cAtRun = c >= 0 && constC == null && op.beta() != 0f;
+        float[] addend = null;
+        if (constC != null && op.beta() != 0f) {
+            addend = Broadcast.expand(constC, cs, ys);
+            for (int i = 0; i < addend.length; i++) addend[i] *= op.beta();
+        }
+        this.epilogue = new Epilogue.Scaled(op.alpha(), addend, n, cAtRun ? Activation.NONE : act);
+        this.postAct = cAtRun ? act : Activation.NONE;
+        colBlocks = (n + Sgemm.NR - 1) / Sgemm.NR;
+        panels = PackedA.panels(m);
+        splits = Chunks.panelSplits(colBlocks, panels, threads);
+        spec.needAccPanels((panels + splits - 1) / splits);
+    }
+
+    @Override
+    public void run(Frame f) {
+        PackedA packed = constA;
+        if (packed == null) {
+            float[] buf = f.get(packedTemp);
+            PackedA.pack(f.get(a), 0, aRowStride, aColStride, m, k, buf, 0);
+            packed = new PackedA(buf, 0, m, k);
+        }
+        PackedA left = packed;
+        float[] right = f.get(b), out = f.get(y);
+        f.pool().parallelFor(colBlocks * splits, (t, worker) -> {
+            int split = t % splits, cb = t / splits;
+            int p0 = Chunks.start(split, splits, panels), p1 = Chunks.start(split + 1, splits, panels);
+            int j0 = cb * Sgemm.NR;
+            Sgemm.tile(left, p0, p1, bSource, right, 0, j0, Math.min(Sgemm.NR, n - j0), epilogue, out, 0, n,
+                    f.workspaces()[worker]);
+        });
+        if (cAtRun) {
+            Broadcast.accumulate(out, yShape, f.get(c), cShape, beta);
+            ActivationLoops.apply(postAct, out, 0, out.length);
+        }
+    }
+
+    @Override
+    public int[] reads() {
+        return c >= 0 ? new int[] {a, b, c} : new int[] {a, b};
+    }
+
+    @Override
+    public int[] writes() {
+        return packedTemp >= 0 ? new int[] {y, packedTemp} : new int[] {y};
+    }
+}

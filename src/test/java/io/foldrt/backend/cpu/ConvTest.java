@@ -1,0 +1,161 @@
+package io.foldrt.backend.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.foldrt.ir.Activation;
+import io.foldrt.ir.Graph;
+import io.foldrt.ir.GraphBuilder;
+import io.foldrt.ir.Hw;
+import io.foldrt.ir.Op;
+import io.foldrt.ir.Pads;
+import io.foldrt.ir.Shapes;
+import io.foldrt.ir.Tensor;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Conv (GEMM and depthwise paths) and ConvTranspose against the reference; tolerance in {@link Oracle}. */
+class ConvTest {
+
+    /** One conv layer on an input of C x H x W; returns the graph. */
+    private static Graph conv(int c, int h, int w, int outC, int kh, int kw, Hw stride, Pads pads, Hw dil, int group,
+                              boolean bias) {
+        var b = new GraphBuilder("conv", 7);
+        String x = b.input("x", Shapes.BATCH, c, h, w);
+        b.output(b.conv(x, outC, kh, kw, stride, pads, dil, group, bias));
+        return b.build();
+    }
+
+    @Test
+    void basicPaddedAndStrided() {
+        Oracle.check(conv(3, 9, 11, 8, 3, 3, Hw.ONE, Pads.of(1), Hw.ONE, 1, true));
+        Oracle.check(conv(5, 13, 10, 7, 3, 3, Hw.of(2), Pads.of(1), Hw.ONE, 1, false));
+        Oracle.check(conv(4, 16, 15, 6, 7, 7, Hw.of(2), Pads.of(3), Hw.ONE, 1, true));
+    }
+
+    @Test
+    void asymmetricPadsMixedStridesAndDilation() {
+        Oracle.check(conv(3, 17, 17, 8, 3, 3, new Hw(2, 1), new Pads(1, 0, 2, 1), new Hw(1, 2), 1, false));
+        Oracle.check(conv(2, 12, 9, 5, 5, 3, new Hw(1, 3), new Pads(0, 2, 3, 0), new Hw(2, 1), 1, true));
+        Oracle.check(conv(3, 14, 14, 4, 5, 5, Hw.ONE, Pads.of(3), Hw.of(2), 1, true));
+    }
+
+    @Test
+    void pointwiseAndStridedOneByOne() {
+        Oracle.check(conv(37, 7, 5, 19, 1, 1, Hw.ONE, Pads.NONE, Hw.ONE, 1, true));  // direct-operand path
+        Oracle.check(conv(16, 9, 9, 10, 1, 1, Hw.of(2), Pads.NONE, Hw.ONE, 1, true)); // downsample: im2col
+        Oracle.check(conv(6, 5, 5, 3, 1, 1, Hw.ONE, Pads.of(1), Hw.ONE, 1, false));  // padded 1x1
+    }
+
+    @Test
+    void deepAndWideEnoughToCrossEveryBlockBoundary() {
+        // K = 64*9 = 576 spans several KC blocks (the last partial), 24x25 = 600 pixels span two NR blocks,
+        // and 30 output channels leave a partial MR panel.
+        assertTrue(Sgemm.KC < 576 && Sgemm.NR < 600);
+        Oracle.check(conv(64, 24, 25, 30, 3, 3, Hw.ONE, Pads.of(1), Hw.ONE, 1, true));
+        Oracle.check(conv(64, 24, 25, 30, 3, 3, Hw.ONE, Pads.of(1), Hw.ONE, 1, true), 1, 1);
+    }
+
+    @Test
+    void smallMapsWithManyChannelsUseTheTransposedOrientation() {
+        // More output channels per group than output pixels: the tile is computed as pixels x channels.
+        assertTrue(ConvStep.channelColumns(40, 30));
+        Oracle.check(conv(16, 5, 6, 40, 3, 3, Hw.ONE, Pads.of(1), Hw.ONE, 1, true));
+        Oracle.check(conv(8, 4, 4, 40, 3, 3, Hw.of(2), new Pads(1, 0, 1, 1), Hw.ONE, 2, false));
+        Oracle.check(conv(32, 3, 3, 64, 1, 1, Hw.ONE, Pads.NONE, Hw.ONE, 1, true), 2, 2);
+        // 600 channels cross two NR column blocks; depth 32*9 = 288 crosses KC blocks.
+        Oracle.check(conv(32, 3, 4, 600, 3, 3, Hw.ONE, Pads.of(1), Hw.ONE, 1, true), 2, 3);
+    }
+
+    @Test
+    void groupedConv() {
+        Oracle.check(conv(6, 8, 9, 4, 3, 3, Hw.ONE, Pads.of(1), Hw.ONE, 2, true));
+        Oracle.check(conv(9, 11, 7, 12, 3, 3, Hw.of(2), new Pads(1, 1, 0, 2), Hw.ONE, 3, false));
+    }
+
+    @Test
+    void depthwiseConv() {
+        Oracle.check(conv(8, 12, 13, 8, 3, 3, Hw.ONE, Pads.of(1), Hw.ONE, 8, true));
+        Oracle.check(conv(8, 15, 14, 8, 3, 3, Hw.of(2), new Pads(0, 1, 1, 0), Hw.ONE, 8, false));
+        Oracle.check(conv(5, 11, 11, 10, 3, 5, new Hw(1, 2), Pads.of(2), Hw.of(2), 5, true)); // multiplier 2
+        Oracle.check(conv(4, 9, 9, 4, 5, 5, Hw.ONE, Pads.of(2), Hw.ONE, 4, true), 3, 2);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"relu", "relu6", "clip"})
+    void activationsFusedInTheIr(String kind) {
+        Activation act = switch (kind) {
+            case "relu" -> Activation.RELU;
+            case "relu6" -> Activation.clip(0f, 6f);
+            default -> Activation.clip(-0.5f, 0.3f);
+        };
+        for (int group : new int[] {1, 4}) {
+            var b = new GraphBuilder("fused", 11);
+            String x = b.input("x", Shapes.BATCH, 4, 10, 9);
+            String w = b.constant("w", b.gaussian(1.0, 8, 4 / group, 3, 3));
+            String bias = b.constant("b", Tensor.random(b.rng(), -0.5f, 0.5f, 8));
+            b.output(b.node("c", new Op.Conv(Hw.ONE, Pads.of(1), Hw.ONE, group, act), List.of(x, w, bias),
+                    List.of("y")));
+            Oracle.check(b.build());
+        }
+    }
+
+    @Test
+    void reluAfterConvIsFusedOnlyWhenNothingElseReadsTheConv() {
+        var b = new GraphBuilder("fuse", 3);
+        String x = b.input("x", Shapes.BATCH, 3, 8, 8);
+        b.output(b.relu6(b.conv(x, 6, 3, 1, 1)));
+        Graph fusable = b.build();
+        Oracle.check(fusable);
+        assertEquals(1, stepCount(fusable));
+
+        var c = new GraphBuilder("nofuse", 3);
+        String x2 = c.input("x", Shapes.BATCH, 3, 8, 8);
+        String conv = c.conv(x2, 6, 3, 1, 1);
+        c.output(c.relu(conv));
+        c.output(conv); // the pre-activation value is needed too
+        Graph notFusable = c.build();
+        Oracle.check(notFusable);
+        assertEquals(2, stepCount(notFusable));
+    }
+
+    @Test
+    void batchOfThree() {
+        Oracle.check(conv(5, 10, 10, 9, 3, 3, Hw.of(2), Pads.of(1), Hw.ONE, 1, true), 3, 2);
+    }
+
+    @Test
+    void convTransposeStrideOutputPaddingBias() {
+        var b = new GraphBuilder("deconv", 5);
+        String x = b.input("x", Shapes.BATCH, 6, 5, 7);
+        b.output(b.convTranspose(x, 4, 3, Hw.of(2), Pads.of(1), Hw.of(1), 1, true));
+        Oracle.check(b.build());
+        Oracle.check(b.build(), 2, 2);
+    }
+
+    @Test
+    void convTransposeGroupsDilationAsymmetricPads() {
+        Oracle.check(deconv(6, 7, 5, 4, 3, new Hw(2, 1), new Pads(1, 0, 0, 2), new Hw(1, 2), 2, new Hw(1, 0), true));
+        Oracle.check(deconv(4, 6, 6, 6, 4, Hw.of(3), Pads.of(1), Hw.ONE, 2, Hw.of(2), false));
+        Oracle.check(deconv(3, 9, 8, 5, 2, Hw.ONE, Pads.NONE, Hw.of(2), 1, Hw.ZERO, true));
+    }
+
+    private static Graph deconv(int c, int h, int w, int outC, int k, Hw stride, Pads pads, Hw dil, int group,
+                                Hw outPad, boolean bias) {
+        var b = new GraphBuilder("deconv", 9);
+        String x = b.input("x", Shapes.BATCH, c, h, w);
+        List<String> in = new ArrayList<>(List.of(x, b.constant("w", b.gaussian(0.5, c, outC / group, k, k))));
+        if (bias) in.add(b.constant("b", Tensor.random(b.rng(), -0.2f, 0.2f, outC)));
+        b.output(b.node("d", new Op.ConvTranspose(stride, pads, dil, group, outPad), in, List.of("y")));
+        return b.build();
+    }
+
+    static int stepCount(Graph g) {
+        try (CpuBackend cpu = new CpuBackend(1); CpuExecutable exe = cpu.compile(g, 1)) {
+            return exe.steps().size();
+        }
+    }
+}
