@@ -3,7 +3,6 @@ package io.foldrt.runtime;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.foldrt.backend.reference.ReferenceInterpreter;
 import io.foldrt.ir.Graph;
@@ -163,6 +162,7 @@ class SessionTest {
         }
         assertEquals(threads * callsEach, cpu.runs.get());
         assertEquals(1, cpu.maxConcurrentRuns.get(), "passes must not overlap");
+        assertEquals(0, cpu.closedDuringPass.get());
         assertEquals(3, cpu.compiles.get(), "each batch size compiles once even under contention");
     }
 
@@ -178,9 +178,10 @@ class SessionTest {
             Future<Map<String, Tensor>> running = pool.submit(() -> s.run(Map.of("x", x)));
             while (cpu.runs.get() == 0) Thread.sleep(1); // the pass has started
             s.close();
-            assertTrue(running.isDone(), "close returned before the running pass finished");
-            assertArrayEquals(expected(g, x), running.get().values().iterator().next().data());
+            assertEquals(0, cpu.closedDuringPass.get(), "close freed the executable under a running pass");
             assertEquals(1, cpu.executablesClosed.get());
+            assertEquals(1, cpu.backendsClosed.get());
+            assertArrayEquals(expected(g, x), running.get().values().iterator().next().data());
         } finally {
             pool.shutdownNow();
         }

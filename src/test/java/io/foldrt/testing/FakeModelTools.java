@@ -24,7 +24,7 @@ import java.util.function.Supplier;
  *       each request so tests can check what the CLI asked for.</li>
  * </ul>
  */
-public final class FakeModelTools implements ModelTools {
+public class FakeModelTools implements ModelTools {
     private static final Map<String, Supplier<Graph>> ZOO = Map.of(
             "tiny_cnn", TestModels::tinyCnn, "two_inputs", TestModels::twoInputs);
 

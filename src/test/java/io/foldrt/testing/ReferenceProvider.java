@@ -29,6 +29,8 @@ public final class ReferenceProvider implements BackendProvider {
     public final AtomicInteger backendsClosed = new AtomicInteger();
     public final AtomicInteger runs = new AtomicInteger();
     public final AtomicInteger maxConcurrentRuns = new AtomicInteger();
+    /** Executables or backends closed while a pass was running: must stay 0. */
+    public final AtomicInteger closedDuringPass = new AtomicInteger();
     private final AtomicInteger inFlight = new AtomicInteger();
     public volatile Map<String, String> lastOptions;
     public volatile int lastOrdinal = -1;
@@ -64,6 +66,7 @@ public final class ReferenceProvider implements BackendProvider {
 
             @Override
             public void close() {
+                if (inFlight.get() > 0) closedDuringPass.incrementAndGet();
                 backendsClosed.incrementAndGet();
             }
         };
@@ -118,6 +121,7 @@ public final class ReferenceProvider implements BackendProvider {
 
         @Override
         public void close() {
+            if (inFlight.get() > 0) closedDuringPass.incrementAndGet();
             executablesClosed.incrementAndGet();
         }
     }
