@@ -80,7 +80,7 @@ class OtherCommandsTest {
                 + " (opset 13): 1 BatchNorm folded, 0 kept; parameters 153 -> 137; report in " + report + "\n", r.out());
         assertEquals("fake onnx: tiny_cnn, opset 13, 6 nodes\n", Files.readString(out));
         assertEquals("{\"folded\": 1, \"kept\": 0}", Files.readString(report));
-        assertEquals(List.of(PlanRequest.defaults().withProbe(true)), cli.tools.planRequests);
+        assertEquals(List.of(PlanRequest.defaults()), cli.tools.planRequests);
     }
 
     @Test
