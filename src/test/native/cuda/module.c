@@ -419,3 +419,9 @@ EMU_EXPORT CUresult cuLaunchKernel(void *h, unsigned gx, unsigned gy, unsigned g
     if ((r = emu_resolve_stream(stream, ctx, &s))) return r;
     return emu_submit(s, k->name, run_launch, &w, sizeof w);
 }
+
+/* For the emulated NVRTC: the .cu file a host-built kernel came from, or NULL. */
+EMU_EXPORT const char *emu_kernel_source(const char *name) {
+    const emu_kernel_desc *k = emu_find_kernel(name);
+    return k ? k->source : NULL;
+}

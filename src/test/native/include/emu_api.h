@@ -100,6 +100,9 @@ EMU_EXPORT int emu_stream_submit(void *stream, const char *name, emu_work_fn fn,
 EMU_EXPORT int emu_runtime_bind(void);
 /* Validates a stream handle (NULL and the special handles 1, 2 are valid). 0 or a CUresult. */
 EMU_EXPORT int emu_stream_check(void *stream);
+/* The host-built kernels: names joined by ";" (returns the full length), and the .cu file of one. */
+EMU_EXPORT int emu_kernel_names(char *buf, int cap);
+EMU_EXPORT const char *emu_kernel_source(const char *name);
 
 #ifdef __cplusplus
 }
