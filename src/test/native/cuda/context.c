@@ -94,11 +94,7 @@ static CUresult primary_release(CUdevice dev, const char *name) {
         return CUDA_ERROR_INVALID_CONTEXT;
     }
     emu_track("primaryContextRetain", -1);
-    if (--g_primary.refcount == 0) {
-        int live = emu_live_allocations();
-        if (live) fprintf(stderr, "emu: warning: primary context released with %d live allocation(s); "
-                                  "a real driver frees them implicitly, the emulator keeps reporting them as leaks\n", live);
-    }
+    if (--g_primary.refcount == 0) emu_mem_release_ctx(&g_primary);
     emu_unlock();
     return CUDA_SUCCESS;
 }
@@ -112,7 +108,8 @@ EMU_EXPORT CUresult cuDevicePrimaryCtxReset_v2(CUdevice dev) {
     if (dev != 0) return CUDA_ERROR_INVALID_DEVICE;
     emu_lock();
     if (g_primary.refcount > 0) {
-        g_primary.generation++; /* destroys resources: old allocations become invalid */
+        emu_mem_release_ctx(&g_primary); /* a reset destroys the context's resources */
+        g_primary.generation++;
         g_primary.sticky = 0;
     }
     emu_unlock();
@@ -167,6 +164,7 @@ EMU_EXPORT CUresult cuCtxDestroy_v2(void *ctx) {
         return CUDA_ERROR_INVALID_CONTEXT;
     }
     emu_lock();
+    emu_mem_release_ctx(c);
     c->refcount = 0;
     c->magic = EMU_MAGIC_DEAD; /* memory kept so that stale handles stay detectable */
     emu_unlock();

@@ -124,6 +124,11 @@ int emu_check_guards(const char *after);
  * Returns CUDA_SUCCESS or CUDA_ERROR_INVALID_VALUE (with an error line). */
 CUresult emu_validate_range(uintptr_t p, size_t bytes, int kinds, const char *call, const char *what);
 /* A host pointer must not be device memory (it would fault on a real GPU system when used as host). */
+/* Frees (into quarantine) every allocation of context c, counting them as implicitly freed. */
+void emu_mem_release_ctx(emu_ctx *c);
+/* Likewise for modules (module.c) and streams/events (stream.c). */
+void emu_module_release_ctx(emu_ctx *c);
+void emu_stream_release_ctx(emu_ctx *c);
 CUresult emu_validate_host(const void *p, size_t bytes, const char *call, const char *what);
 
 /* ---- protected execution of device work (fault.c) --------------------------------------------- */

@@ -611,3 +611,33 @@ EMU_EXPORT CUresult cuMemPoolGetAttribute(void *pool, int attr, void *value) {
     else *(unsigned long long *) value = 0;
     return CUDA_SUCCESS;
 }
+
+/* ---- implicit frees by context destruction ---------------------------------------------------- */
+
+static long g_freed_by_ctx;
+
+/* Destroying a context (cuCtxDestroy, the last primary release, a primary reset) frees everything the
+ * context owned, as the real driver does. The emulator counts those allocations separately: a program
+ * that relies on it has leaked them from its own point of view. */
+void emu_mem_release_ctx(emu_ctx *c) {
+    emu_module_release_ctx(c);
+    emu_stream_release_ctx(c);
+    emu_lock();
+    int n = 0;
+    for (int i = 0; i < g_nlive;) {
+        emu_alloc *a = g_live[i];
+        if (a->ctx != c) { i++; continue; }
+        g_live[i] = g_live[--g_nlive];
+        if (a->kind == EMU_MEM_DEVICE) g_device_bytes -= (long long) a->size;
+        a->freed = 1;
+        quarantine(a);
+        emu_track(a->kind == EMU_MEM_HOST ? "hostAllocation" : "deviceAllocation", -1);
+        n++;
+    }
+    g_freed_by_ctx += n;
+    emu_unlock();
+    if (n) fprintf(stderr, "emu: warning: %d allocation(s) were still live when their context was destroyed; "
+                           "freed implicitly (counted by emu_context_freed_allocations)\n", n);
+}
+
+EMU_EXPORT long emu_context_freed_allocations(void) { return g_freed_by_ctx; }

@@ -58,6 +58,7 @@ typedef struct emu_func {
 
 struct emu_module {
     uint32_t magic;
+    emu_module *next; /* all modules ever loaded, for context destruction */
     emu_ctx *ctx;
     int nentries;
     char *entries[MAX_ENTRIES];
@@ -98,7 +99,7 @@ static CUresult parse_ptx(emu_module *m, const char *text, int require_sm, char 
     }
     int isa = vmaj * 10 + vmin, maxisa = max_ptx_isa(emu_driver_version());
     if (require_sm && sm != require_sm) {
-        snprintf(log, logcap, "CUBIN built for sm_%d cannot run on this sm_90 device", sm);
+        snprintf(log, logcap, "CUBIN built for sm_%d cannot run on this sm_90 device", require_sm);
         return CUDA_ERROR_NO_BINARY_FOR_GPU;
     }
     if (!require_sm && isa > maxisa) {
@@ -156,6 +157,19 @@ static void write_log(int n, const int *opts, void **vals, const char *text, int
     }
 }
 
+static emu_module *g_modules;
+
+/* Destroying a context unloads its modules. */
+void emu_module_release_ctx(emu_ctx *c) {
+    emu_lock();
+    for (emu_module *m = g_modules; m; m = m->next)
+        if (m->ctx == c && m->magic == EMU_MAGIC_MODULE) {
+            m->magic = EMU_MAGIC_DEAD;
+            emu_track("module", -1);
+        }
+    emu_unlock();
+}
+
 static CUresult module_load(const char *name, void **pmod, const void *image, int nopts, const int *opts, void **vals) {
     int f = emu_enter(name);
     if (f) {
@@ -188,6 +202,10 @@ static CUresult module_load(const char *name, void **pmod, const void *image, in
     }
     write_log(nopts, opts, vals, "emu: module loaded", 0);
     emu_track("module", 1);
+    emu_lock();
+    m->next = g_modules;
+    g_modules = m;
+    emu_unlock();
     *pmod = m;
     return CUDA_SUCCESS;
 }

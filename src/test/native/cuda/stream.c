@@ -113,6 +113,31 @@ EMU_EXPORT int emu_stream_submit(void *stream, const char *name, emu_work_fn fn,
 
 /* ---- streams ---------------------------------------------------------------------------------- */
 
+/* Every stream and event ever created, so that destroying a context destroys its own. */
+typedef struct owned { void *obj; emu_ctx *ctx; int is_event; struct owned *next; } owned;
+static owned *g_owned;
+
+static void remember(void *obj, emu_ctx *ctx, int is_event) {
+    owned *o = malloc(sizeof *o);
+    o->obj = obj; o->ctx = ctx; o->is_event = is_event;
+    emu_lock();
+    o->next = g_owned;
+    g_owned = o;
+    emu_unlock();
+}
+
+void emu_stream_release_ctx(emu_ctx *c) {
+    emu_lock();
+    for (owned *o = g_owned; o; o = o->next) {
+        if (o->ctx != c) continue;
+        uint32_t *magic = o->obj;
+        if (*magic != EMU_MAGIC_STREAM && *magic != EMU_MAGIC_EVENT) continue;
+        emu_track(*magic == EMU_MAGIC_STREAM ? "stream" : "event", -1);
+        *magic = EMU_MAGIC_DEAD;
+    }
+    emu_unlock();
+}
+
 static CUresult stream_create(const char *name, void **ph, unsigned flags) {
     int f = emu_enter(name);
     if (f) return f;
@@ -125,6 +150,7 @@ static CUresult stream_create(const char *name, void **ph, unsigned flags) {
     s->ctx = ctx;
     s->flags = flags;
     emu_track("stream", 1);
+    remember(s, ctx, 0);
     *ph = s;
     return CUDA_SUCCESS;
 }
@@ -244,6 +270,7 @@ EMU_EXPORT CUresult cuEventCreate(void **ph, unsigned flags) {
     e->magic = EMU_MAGIC_EVENT;
     e->flags = flags;
     emu_track("event", 1);
+    remember(e, emu_current_ctx(), 1);
     *ph = e;
     return CUDA_SUCCESS;
 }

@@ -27,6 +27,9 @@ extern "C" {
 /* Live device + pinned-host allocations (the leak check). */
 EMU_EXPORT int emu_live_allocations(void);
 EMU_EXPORT long long emu_live_bytes(void);
+/* Allocations that were still live when their context was destroyed (cuCtxDestroy, last primary
+ * release, primary reset): the driver frees them, but the program had leaked them. */
+EMU_EXPORT long emu_context_freed_allocations(void);
 /* Live objects of one kind ("alloc", "host", "stream", "event", "module", "graph", "graphExec",
  * "cudnnHandle", "cudnnTensorDescriptor", "cublasHandle", ...); NULL = all kinds summed. */
 EMU_EXPORT int emu_live_count(const char *kind);
