@@ -169,7 +169,15 @@ static int prototype_line(const char *text, const char *name, char *out, size_t 
         line[len] = 0;
         if (strstr(line, "__global__") && strstr(line, "extern") && !strstr(line, "//") &&
             !isalnum((unsigned char) p[nl]) && p[nl] != '_' && (p == text || (!isalnum((unsigned char) p[-1]) && p[-1] != '_'))) {
-            while (len && (line[len - 1] == '\r' || line[len - 1] == ' ')) line[--len] = 0;
+            /* the prototype ends at the parenthesis that closes the parameter list */
+            char *open = strchr(line + (p - ls), '(');
+            if (open) {
+                int depth = 0;
+                for (char *q = open; *q; q++) {
+                    if (*q == '(') depth++;
+                    else if (*q == ')' && --depth == 0) { q[1] = 0; break; }
+                }
+            }
             snprintf(out, cap, "%s", line);
             return 1;
         }
