@@ -1,6 +1,7 @@
 package io.foldrt.runtime;
 
 import io.foldrt.backend.Backend;
+import io.foldrt.backend.ActivationMemory;
 import io.foldrt.backend.Executable;
 import io.foldrt.ir.Graph;
 import io.foldrt.ir.Tensor;

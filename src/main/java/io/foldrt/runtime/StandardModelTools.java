@@ -1,16 +1,17 @@
 package io.foldrt.runtime;
 
 import io.foldrt.ir.Graph;
+import io.foldrt.onnx.OnnxExporter;
+import io.foldrt.onnx.OnnxImporter;
+import io.foldrt.plan.FoldReport;
+import io.foldrt.plan.PlanOptions;
+import io.foldrt.plan.PlanResult;
+import io.foldrt.plan.Planner;
+import io.foldrt.zoo.ModelZoo;
 import java.nio.file.Path;
 import java.util.List;
 
-/**
- * The real {@link ModelTools}: delegates to {@code io.foldrt.zoo.ModelZoo}, {@code io.foldrt.onnx} and
- * {@code io.foldrt.plan.Planner}.
- *
- * <p>INTEGRATION PENDING: those packages are developed on other branches. Until they are merged each method
- * fails with an explicit message; the comment in each method is the intended body.
- */
+/** The real {@link ModelTools}: the model zoo, the ONNX importer and exporter, and the fold planner. */
 final class StandardModelTools implements ModelTools {
     static final StandardModelTools INSTANCE = new StandardModelTools();
 
@@ -18,47 +19,50 @@ final class StandardModelTools implements ModelTools {
 
     @Override
     public List<String> zooNames() {
-        // return io.foldrt.zoo.ModelZoo.names();
-        throw pending("io.foldrt.zoo.ModelZoo.names()");
+        return ModelZoo.names();
     }
 
     @Override
     public Graph zooModel(String name) {
-        // return io.foldrt.zoo.ModelZoo.build(name);
-        throw pending("io.foldrt.zoo.ModelZoo.build(name)");
+        return ModelZoo.build(name);
     }
 
     @Override
     public Graph importOnnx(Path file) {
-        // return io.foldrt.onnx.OnnxImporter.load(file);
-        throw pending("io.foldrt.onnx.OnnxImporter.load(file)");
+        return OnnxImporter.load(file);
     }
 
     @Override
     public int onnxOpset(Path file) {
-        // return io.foldrt.onnx.OnnxImporter.opsetOf(file);
-        throw pending("io.foldrt.onnx.OnnxImporter.opsetOf(file)");
+        return OnnxImporter.opsetOf(file);
     }
 
     @Override
     public void exportOnnx(Graph graph, Path out, int opset, Path... inputsNotToOverwrite) {
-        // io.foldrt.onnx.OnnxExporter.write(graph, out, opset, inputsNotToOverwrite);
-        throw pending("io.foldrt.onnx.OnnxExporter.write(graph, out, opset, inputs)");
+        OnnxExporter.write(graph, out, opset, inputsNotToOverwrite);
     }
 
     @Override
     public Planned plan(Graph graph, PlanRequest request) {
-        // PlanOptions o = request.fold() ? PlanOptions.defaults() : PlanOptions.unfolded();
-        // o = o.withProbe(request.probe());
-        // if (request.engine() != null) o = o.withEngine(request.engine());
-        // PlanResult r = Planner.plan(graph, o);
-        // return new Planned(r.graph(), summary(r.report()));
-        // where summary(FoldReport) returns a FoldSummary delegating each method to the report (FoldReport has
-        // all ten, with the same types; an adapter here keeps io.foldrt.plan free of a dependency on runtime).
-        throw pending("io.foldrt.plan.Planner.plan(graph, options)");
+        PlanOptions o = (request.fold() ? PlanOptions.defaults() : PlanOptions.unfolded()).withProbe(request.probe());
+        if (request.engine() != null) o = o.withEngine(request.engine());
+        PlanResult r = Planner.plan(graph, o);
+        return new Planned(r.graph(), summary(r.report()));
     }
 
-    private static UnsupportedOperationException pending(String what) {
-        return new UnsupportedOperationException("this build of FoldRT is not wired to " + what + " yet");
+    /** Adapts the planner's report; kept here so io.foldrt.plan does not depend on the runtime above it. */
+    private static FoldSummary summary(FoldReport r) {
+        return new FoldSummary() {
+            public int foldedCount() { return r.foldedCount(); }
+            public int keptCount() { return r.keptCount(); }
+            public long parametersBefore() { return r.parametersBefore(); }
+            public long parametersAfter() { return r.parametersAfter(); }
+            public double maxAbsError() { return r.maxAbsError(); }
+            public double maxRelError() { return r.maxRelError(); }
+            public double foldMillis() { return r.foldMillis(); }
+            public String engineName() { return r.engineName(); }
+            public String toText() { return r.toText(); }
+            public String toJson() { return r.toJson(); }
+        };
     }
 }

@@ -9,7 +9,7 @@ import io.foldrt.ir.Node;
 import io.foldrt.ir.ShapeInference;
 import io.foldrt.ir.Shapes;
 import io.foldrt.ir.Tensor;
-import io.foldrt.runtime.ActivationMemory;
+import io.foldrt.backend.ActivationMemory;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -1,5 +1,6 @@
 package io.foldrt.backend.cpu;
 
+import io.foldrt.backend.ActivationMemory;
 import io.foldrt.backend.Executable;
 import io.foldrt.ir.ModelException;
 import io.foldrt.ir.Shapes;
@@ -15,7 +16,7 @@ import java.util.function.LongSupplier;
  * compile time. A run binds the caller's input arrays (read, never written), allocates one fresh array per
  * graph output (which the caller then owns) and reuses everything else. Not thread-safe: one run at a time.
  */
-public final class CpuExecutable implements Executable {
+public final class CpuExecutable implements Executable, ActivationMemory {
     record InputBinding(String name, int id, int[] shape) {}
 
     record OutputBinding(String name, int id, int[] shape, boolean copy) {}

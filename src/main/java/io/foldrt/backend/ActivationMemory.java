@@ -1,7 +1,7 @@
-package io.foldrt.runtime;
+package io.foldrt.backend;
 
 /**
- * Implemented by an {@link io.foldrt.backend.Executable} that plans its intermediate buffers ahead of time and can
+ * Implemented by an {@link Executable} that plans its intermediate buffers ahead of time and can
  * say how much memory they take.
  */
 public interface ActivationMemory {
