@@ -4,6 +4,7 @@ import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
 import ai.onnx.proto.OnnxMl.OperatorSetIdProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
 import io.foldrt.ir.Graph;
 import io.foldrt.ir.Node;
 import io.foldrt.ir.ShapeInference;
@@ -87,7 +88,7 @@ final class GraphExporter {
     }
 
     /** Adds a constant the ONNX form needs and the IR keeps as an attribute (Clip bounds, Reshape shape). */
-    void addInitializer(ai.onnx.proto.OnnxMl.TensorProto t) {
+    void addInitializer(TensorProto t) {
         out.addInitializer(t);
     }
 

@@ -79,7 +79,10 @@ public final class OnnxImporter {
         return String.valueOf(s).replaceAll("\\R", " ");
     }
 
-    /** The file's bytes, mapped read-only (the mapping outlives the channel until it is collected). */
+    /**
+     * The file's bytes, mapped read-only; the mapping outlives the channel until it is collected. The file
+     * must not be truncated while it is being imported (as with any memory-mapped read).
+     */
     private static ByteBuffer map(Path file) {
         String src = file.toString();
         if (Files.isDirectory(file)) throw fail(src, "is a directory; expected an ONNX model file", null);
@@ -89,7 +92,14 @@ public final class OnnxImporter {
             if (size > Integer.MAX_VALUE - 8) {
                 throw fail(src, "is larger than 2 GiB; ONNX keeps weights of such models as external data, which FoldRT does not read", null);
             }
-            return ch.map(FileChannel.MapMode.READ_ONLY, 0, size);
+            try {
+                return ch.map(FileChannel.MapMode.READ_ONLY, 0, size);
+            } catch (IOException | UnsupportedOperationException e) {
+                // Some file systems cannot map files: read the bytes into the heap instead.
+                ByteBuffer heap = ByteBuffer.allocate((int) size);
+                while (heap.hasRemaining() && ch.read(heap) >= 0) { /* fill */ }
+                return heap.flip();
+            }
         } catch (NoSuchFileException e) {
             throw fail(src, "no such file", e);
         } catch (IOException e) {

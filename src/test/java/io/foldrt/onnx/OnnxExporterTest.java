@@ -18,6 +18,8 @@ import io.foldrt.ir.Node;
 import io.foldrt.ir.Op;
 import io.foldrt.ir.Pads;
 import io.foldrt.ir.Shapes;
+import io.foldrt.ir.Tensor;
+import io.foldrt.ir.ValueInfo;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,18 +50,14 @@ class OnnxExporterTest {
         String id = b.identity(sm);
         String flat = b.node(new Op.Flatten(opset >= 11 ? -3 : 1), id); // negative axes need opset 11
         String fc = b.relu(b.batchNorm(b.linear(flat, 16, true)));
-        String mm = b.add(b.matMul(fc, 12), b.constant("mm_bias", io.foldrt.ir.Tensor.random(b.rng(), -1, 1, 12)));
+        String mm = b.add(b.matMul(fc, 12), b.constant("mm_bias", Tensor.random(b.rng(), -1, 1, 12)));
         String clip = b.node(new Op.Clip(Float.NEGATIVE_INFINITY, 0.5f), mm);
         b.output(b.reshape(clip, 0, 3, -1));
-        String bnWithStats = b.fresh("bnstats");
+        // Gemm with alpha, beta and a [1, N] C, then a BN with explicit statistics and epsilon.
         int[] s = b.shape(fc);
-        // A BN that lists its (inference-mode) running statistics as extra outputs.
-        var stats = new GraphBuilder("tmp", 1);
-        b.output(b.node(bnWithStats, new Op.BatchNorm(1e-3), List.of(b.node(new Op.Gemm(0.5f, 2f, false, false, Activation.NONE),
-                        fc, b.constant("g_w", b.gaussian(0.3, s[1], 6)), b.constant("g_c", b.gaussian(0.3, 1, 6))),
-                b.constant("s_g", stats.gaussian(1, 6)), b.constant("s_b", stats.gaussian(1, 6)),
-                b.constant("s_m", stats.gaussian(1, 6)), b.constant("s_v", io.foldrt.ir.Tensor.random(b.rng(), 0.5f, 1.5f, 6))),
-                List.of(bnWithStats + "_y")));
+        String gm = b.node(new Op.Gemm(0.5f, 2f, false, false, Activation.NONE),
+                fc, b.constant("g_w", b.gaussian(0.3, s[1], 6)), b.constant("g_c", b.gaussian(0.3, 1, 6)));
+        b.output(b.batchNorm(gm, b.gaussian(1, 6), b.gaussian(1, 6), b.gaussian(1, 6), Tensor.random(b.rng(), 0.5f, 1.5f, 6), 1e-3));
         return b.build();
     }
 
@@ -118,12 +116,12 @@ class OnnxExporterTest {
         var b = new GraphBuilder("bn-stats", 5);
         String x = b.input("x", Shapes.BATCH, 3, 4, 4);
         b.output(b.node("bn", new Op.BatchNorm(1e-3), List.of(x, b.constant("g", b.gaussian(1, 3)), b.constant("b", b.gaussian(1, 3)),
-                b.constant("m", b.gaussian(1, 3)), b.constant("v", io.foldrt.ir.Tensor.random(b.rng(), 0.5f, 1.5f, 3))),
+                b.constant("m", b.gaussian(1, 3)), b.constant("v", Tensor.random(b.rng(), 0.5f, 1.5f, 3))),
                 List.of("y", "mean_out", "var_out")));
         Graph y = b.build();
-        List<io.foldrt.ir.ValueInfo> outs = new ArrayList<>(y.outputs());
-        outs.add(new io.foldrt.ir.ValueInfo("mean_out", new int[] {3}));
-        outs.add(new io.foldrt.ir.ValueInfo("var_out", new int[] {3}));
+        List<ValueInfo> outs = new ArrayList<>(y.outputs());
+        outs.add(new ValueInfo("mean_out", new int[] {3}));
+        outs.add(new ValueInfo("var_out", new int[] {3}));
         Graph g = new Graph(y.name(), y.inputs(), outs, y.nodes(), y.initializers());
         byte[] bytes = OrtCheck.checkExport("bn-stats", g, opset, 1, 2);
         List<String> types = model(bytes).getGraph().getNodeList().stream().map(NodeProto::getOpType).toList();

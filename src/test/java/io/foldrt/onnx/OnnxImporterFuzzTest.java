@@ -11,6 +11,7 @@ import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
+import ai.onnx.proto.OnnxMl.TensorShapeProto;
 import io.foldrt.ir.Graph;
 import io.foldrt.ir.ModelException;
 import io.foldrt.ir.Tensor;
@@ -242,7 +243,7 @@ class OnnxImporterFuzzTest {
                         var d = shape.getDimBuilder(rng.nextInt(shape.getDimCount()));
                         if (rng.nextBoolean()) d.setDimValue(rng.nextLong(-1, 40)); else d.setDimParam("s");
                     } else {
-                        shape.addDim(ai.onnx.proto.OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimValue(3));
+                        shape.addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(3));
                     }
                 }
                 return "input dim changed";

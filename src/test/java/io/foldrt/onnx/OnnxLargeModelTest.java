@@ -9,6 +9,7 @@ import io.foldrt.ir.Graph;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -64,7 +65,7 @@ class OnnxLargeModelTest {
 
     private static Map<String, Long> parse(String line) throws IOException {
         Matcher m = Pattern.compile("(\\w+)=(\\d+)").matcher(line);
-        var map = new java.util.HashMap<String, Long>();
+        var map = new HashMap<String, Long>();
         while (m.find()) map.put(m.group(1), Long.parseLong(m.group(2)));
         if (!map.containsKey("total_ms")) throw new IOException("no measurements in: " + line);
         return map;

@@ -11,6 +11,7 @@ import ai.onnx.proto.OnnxMl.TensorShapeProto;
 import ai.onnx.proto.OnnxMl.TypeProto;
 import ai.onnx.proto.OnnxMl.ValueInfoProto;
 import com.google.protobuf.ByteString;
+import io.foldrt.ir.Shapes;
 import io.foldrt.ir.Tensor;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -211,7 +212,7 @@ final class OnnxModels {
     }
 
     Tensor gaussian(double std, int... shape) {
-        float[] d = new float[Math.toIntExact(io.foldrt.ir.Shapes.elementCount(shape))];
+        float[] d = new float[Math.toIntExact(Shapes.elementCount(shape))];
         for (int i = 0; i < d.length; i++) {
             double u = rng.nextDouble(), v = rng.nextDouble();
             d[i] = (float) (Math.sqrt(-2 * Math.log(1 - u)) * Math.cos(2 * Math.PI * v) * std);

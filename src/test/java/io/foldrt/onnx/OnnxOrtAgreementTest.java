@@ -11,6 +11,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.onnxruntime.OrtSession.SessionOptions.OptLevel;
+import io.foldrt.backend.reference.ReferenceInterpreter;
+import io.foldrt.ir.Activation;
 import io.foldrt.ir.Graph;
 import io.foldrt.ir.Hw;
 import io.foldrt.ir.Node;
@@ -18,10 +21,14 @@ import io.foldrt.ir.Op;
 import io.foldrt.ir.Pads;
 import io.foldrt.ir.Shapes;
 import io.foldrt.ir.Tensor;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 /**
  * Models built with protobuf builders, checked against ONNX Runtime by {@link OrtCheck}: our import (run by
@@ -62,7 +69,7 @@ class OnnxOrtAgreementTest {
         m.output(m.relu(m.bn(m.conv(x, 8, 12, 1), 12)));
         Graph g = OrtCheck.check("depthwise", m.bytes(), 1, 2);
         Op.Conv dw = (Op.Conv) g.nodes().get(0).op();
-        assertEquals(new Op.Conv(new Hw(2, 1), new Pads(0, 1, 2, 1), new Hw(2, 1), 8, io.foldrt.ir.Activation.NONE), dw);
+        assertEquals(new Op.Conv(new Hw(2, 1), new Pads(0, 1, 2, 1), new Hw(2, 1), 8, Activation.NONE), dw);
     }
 
     @ParameterizedTest
@@ -211,7 +218,7 @@ class OnnxOrtAgreementTest {
         Graph g = OnnxImporter.parse(m.bytes(), "avgpool-ceil");
         float[] in = new float[16];
         for (int i = 0; i < 16; i++) in[i] = i + 1;
-        double[] y = io.foldrt.backend.reference.ReferenceInterpreter.run(g, java.util.Map.of("x", new Tensor(new int[] {1, 1, 4, 4}, in)))
+        double[] y = ReferenceInterpreter.run(g, Map.of("x", new Tensor(new int[] {1, 1, 4, 4}, in)))
                 .values().iterator().next().data();
         double[] expected = {14 / 9.0, (2 + 3 + 4 + 6 + 7 + 8) / 9.0, 12 / 6.0,
             (5 + 6 + 9 + 10 + 13 + 14) / 9.0, (6 + 7 + 8 + 10 + 11 + 12 + 14 + 15 + 16) / 9.0, (8 + 12 + 16) / 6.0,
@@ -231,9 +238,9 @@ class OnnxOrtAgreementTest {
         String x = m.input("x", 1, 2, 6, 6);
         m.output(m.node(op, x, ais("kernel_shape", 2, 2), ais("strides", 2, 2), ais("pads", 0, 0, 1, 1), ai("ceil_mode", 1)));
         Graph g = OnnxImporter.parse(m.bytes(), "ceil-drop");
-        Tensor in = Tensor.random(new java.util.SplittableRandom(3), -1, 1, 1, 2, 6, 6);
-        double[] ours = io.foldrt.backend.reference.ReferenceInterpreter.run(g, java.util.Map.of("x", in)).values().iterator().next().data();
-        Tensor ort = Ort.run(m.bytes(), java.util.Map.of("x", in), ai.onnxruntime.OrtSession.SessionOptions.OptLevel.NO_OPT)
+        Tensor in = Tensor.random(new SplittableRandom(3), -1, 1, 1, 2, 6, 6);
+        double[] ours = ReferenceInterpreter.run(g, Map.of("x", in)).values().iterator().next().data();
+        Tensor ort = Ort.run(m.bytes(), Map.of("x", in), OptLevel.NO_OPT)
                 .values().iterator().next();
         assertArrayEquals(new int[] {1, 2, 4, 4}, ort.shape(), "ORT 1.20 keeps the padding-only window");
         assertArrayEquals(new int[] {1, 2, 3, 3}, g.outputs().get(0).shape());
@@ -375,8 +382,8 @@ class OnnxOrtAgreementTest {
         String x = m.input("x", "N", 2, 4, 4);
         String a = m.relu(m.conv(x, 2, 3, 3));
         m.output(m.node("Sigmoid", a));
-        var nodes = new java.util.ArrayList<>(m.graph.getNodeList());
-        java.util.Collections.reverse(nodes);
+        var nodes = new ArrayList<>(m.graph.getNodeList());
+        Collections.reverse(nodes);
         m.graph.clearNode().addAllNode(nodes);
         Graph g = OrtCheck.check("unsorted", m.bytes(), 1, 2);
         assertEquals(List.of("Conv", "Relu", "Sigmoid"), g.nodes().stream().map(n -> n.op().type()).toList());
