@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /** Turns the symbols of one loaded library into downcall handles; shared plumbing of the binding classes. */
+@SuppressWarnings("restricted") // downcalls and C strings are this class's job
 final class Binder {
     private static final Linker LINKER = Linker.nativeLinker();
 

@@ -65,6 +65,7 @@ public final class NativeLibraries {
     }
 
     /** Loads {@code what} using system property {@code property} or the {@code defaults}. */
+    @SuppressWarnings("restricted") // loading native libraries is this class's job
     public static Library load(String what, String property, List<List<String>> defaults) {
         String override = property == null ? null : System.getProperty(property);
         boolean overridden = override != null && !override.isBlank();

@@ -17,6 +17,7 @@ public final class PinnedBuffer implements AutoCloseable {
     private final MemorySegment segment;
     private boolean closed;
 
+    @SuppressWarnings("restricted") // the driver just gave us exactly this many bytes
     private PinnedBuffer(HostAddress pointer, long bytes) {
         this.pointer = pointer;
         this.bytes = bytes;

@@ -55,7 +55,8 @@ public final class MemoryPlanner {
         return new Plan(offsets, total);
     }
 
-    static long align(long bytes, long alignment) {
+    /** {@code bytes} rounded up to a multiple of {@code alignment}. */
+    public static long align(long bytes, long alignment) {
         return (bytes + alignment - 1) / alignment * alignment;
     }
 }
