@@ -33,7 +33,9 @@ final class ConvStep implements Step {
     private Mode mode;
     private String fallbackReason;
 
-    ConvStep(String node, Mode mode, CudnnHandle handle, Descriptors d, int algo, Workspace ws, long x, long w, long b, long y) {
+    /** @param notFusedBecause why the rule chose ADD although conv-path=fused asked otherwise (or null) */
+    ConvStep(String node, Mode mode, String notFusedBecause, CudnnHandle handle, Descriptors d, int algo, Workspace ws,
+             long x, long w, long b, long y) {
         boolean fused = mode == Mode.FUSED_RELU || mode == Mode.FUSED_IDENTITY;
         if (fused && (d.bias() == null || d.fusedActivation() == null)) {
             throw new IllegalArgumentException("fused convolution needs bias and activation descriptors");
@@ -48,6 +50,7 @@ final class ConvStep implements Step {
         this.w = MemorySegment.ofAddress(w);
         this.b = MemorySegment.ofAddress(b);
         this.y = MemorySegment.ofAddress(y);
+        this.fallbackReason = notFusedBecause;
     }
 
     Mode mode() {

@@ -188,7 +188,7 @@ final class Lowering {
             addAct = null;
         }
         long y = address(n.output());
-        ConvStep step = new ConvStep(n.name(), decision.mode(), dnn,
+        ConvStep step = new ConvStep(n.name(), decision.mode(), decision.reason(), dnn,
                 new ConvStep.Descriptors(xd, wd, cd, yd, bias, fusedAct, addAct), algo, workspace, x,
                 address(n.input(1)), hasBias ? address(n.input(2)) : 0, y);
         steps.add(step);
