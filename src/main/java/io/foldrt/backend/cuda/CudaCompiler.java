@@ -114,7 +114,11 @@ final class CudaCompiler {
         PinnedBuffer pinned = scope.add(PinnedBuffer.allocate(staging));
 
         CudaGraph cudaGraph = null;
-        if (options.cudaGraph()) {
+        List<String> onHost = steps.stream().filter(s -> s instanceof HostStep).map(Step::node).toList();
+        for (Step s : steps) if (s instanceof HostStep h) notes.add(h.node() + ": " + h.describe());
+        if (options.cudaGraph() && !onHost.isEmpty()) {
+            notes.add("cuda-graph: not captured, because " + onHost + " run on the host");
+        } else if (options.cudaGraph()) {
             try {
                 cudaGraph = scope.add(CudaGraph.capture(stream, () -> steps.forEach(Step::enqueue)));
             } catch (RuntimeException e) {

@@ -17,8 +17,10 @@ import java.util.Set;
  *   <li>{@code cuda-graph=true|false} (default false): capture the forward pass into a CUDA graph.</li>
  *   <li>{@code conv-algo=find|heuristic} (default find): cudnnFind* trial runs or cuDNN's heuristics.</li>
  *   <li>{@code tf32=true|false} (default false): allow TF32 tensor cores for float32 conv and GEMM.</li>
- *   <li>{@code allow-cpu-fallback=true|false} (default false): accepted; every IR op has a GPU path, so it
- *       currently changes nothing (an unsupported configuration is a ModelException naming node and op).</li>
+ *   <li>{@code allow-cpu-fallback=true|false} (default false): every IR op has a GPU path, but a few
+ *       configurations do not (broadcasts needing more than 6 dims, ConvTranspose output_padding not below
+ *       the stride). Without this option such a node is a ModelException naming node and op; with it, the
+ *       node runs on the host (reference interpreter), which synchronises and rules out CUDA graphs.</li>
  * </ul>
  */
 public record CudaOptions(ConvPath convPath, boolean cudaGraph, ConvAlgorithms.Search algoSearch, boolean tf32,

@@ -8,6 +8,7 @@ import io.foldrt.backend.cuda.dnn.CudnnDescriptor;
 import io.foldrt.backend.cuda.dnn.CudnnHandle;
 import io.foldrt.backend.cuda.driver.CudaStream;
 import io.foldrt.backend.cuda.driver.KernelArgs;
+import io.foldrt.backend.cuda.driver.PinnedBuffer;
 import io.foldrt.backend.cuda.driver.Resources;
 import io.foldrt.backend.cuda.geometry.AxisSplit;
 import io.foldrt.backend.cuda.geometry.BroadcastGeometry;
@@ -17,6 +18,7 @@ import io.foldrt.backend.cuda.geometry.ConvPathRule.Mode;
 import io.foldrt.backend.cuda.geometry.ConvTransposeGeometry;
 import io.foldrt.backend.cuda.geometry.GemmMapping;
 import io.foldrt.backend.cuda.geometry.MatMulPlan;
+import io.foldrt.backend.cuda.geometry.MemoryPlanner;
 import io.foldrt.backend.cuda.geometry.PoolGeometry;
 import io.foldrt.ir.Activation;
 import io.foldrt.ir.ModelException;
@@ -74,6 +76,14 @@ final class Lowering {
 
     /** Scratch bytes a node needs while it runs, known from shapes alone (for the buffer plan). */
     static long scratchBytes(Node n, Map<String, int[]> shapes) {
+        try {
+            return scratchOnDevice(n, shapes);
+        } catch (ModelException e) {
+            return 0; // the node will be refused (or run on the host) when it is lowered
+        }
+    }
+
+    private static long scratchOnDevice(Node n, Map<String, int[]> shapes) {
         return switch (n.op()) {
             case Op.Conv c -> {
                 ConvGeometry g = ConvGeometry.of(n.name(), c, shapes.get(n.input(0)), shapes.get(n.input(1)));
@@ -87,7 +97,33 @@ final class Lowering {
         };
     }
 
+    /**
+     * The node's steps; a node the GPU path refuses (a ModelException naming node and op) runs on the host
+     * instead when allow-cpu-fallback is set.
+     */
     List<Step> lower(Node n) {
+        try {
+            return lowerOnDevice(n);
+        } catch (ModelException e) {
+            if (!options.allowCpuFallback()) throw e;
+            return List.of(hostStep(n, e.getMessage()));
+        }
+    }
+
+    private Step hostStep(Node n, String reason) {
+        List<HostStep.Slot> in = new ArrayList<>();
+        long at = 0;
+        for (String v : new java.util.LinkedHashSet<>(n.inputs())) {
+            if (v.isEmpty()) continue;
+            in.add(new HostStep.Slot(v, shape(v), address(v), at));
+            at += MemoryPlanner.align(in.getLast().bytes(), BufferPlan.ALIGNMENT);
+        }
+        HostStep.Slot out = new HostStep.Slot(n.output(), shape(n.output()), address(n.output()), at);
+        PinnedBuffer staging = scope.add(PinnedBuffer.allocate(at + out.bytes()));
+        return new HostStep(n, in, out, stream, staging, reason);
+    }
+
+    private List<Step> lowerOnDevice(Node n) {
         return switch (n.op()) {
             case Op.Conv c -> conv(n, c);
             case Op.ConvTranspose c -> convTranspose(n, c);

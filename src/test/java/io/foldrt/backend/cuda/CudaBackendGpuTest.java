@@ -149,6 +149,30 @@ class CudaBackendGpuTest {
     }
 
     @Test
+    void aNodeWithoutAGpuPathIsRefusedByNameOrRunsOnTheHostWhenAllowed() {
+        // an alternating 7-dim broadcast does not fit binary_bcast's 6 dims even after merging
+        var b = new io.foldrt.ir.GraphBuilder("bcast7", 3);
+        String x = b.input("x", 2, 1, 2, 1, 2, 1, 2);
+        String c = b.constant("c", Tensor.random(b.rng(), -1, 1, 1, 2, 1, 2, 1, 2, 1));
+        b.output(b.relu(b.add(x, c)));
+        Graph g = b.build();
+        var in = Map.of("x", Tensor.random(new java.util.SplittableRandom(1), -1, 1, 2, 1, 2, 1, 2, 1, 2));
+        try (CudaBackend strict = GpuSupport.openOrSkip(Map.of())) {
+            var e = assertThrows(ModelException.class, () -> strict.compile(g, 1));
+            assertTrue(e.getMessage().startsWith("node 'add1' (Add)"), e.getMessage());
+        }
+        try (CudaBackend lenient = GpuSupport.openOrSkip(Map.of("allow-cpu-fallback", "true", "cuda-graph", "true"));
+             CudaExecutable e = lenient.compile(g, 1)) {
+            var want = ReferenceInterpreter.run(g, in);
+            var got = e.run(in);
+            for (var w : want.entrySet()) GpuSupport.assertClose(w.getValue(), got.get(w.getKey()), "host fallback");
+            String report = String.join("\n", e.planReport());
+            assertTrue(report.contains("add1: on the host"), report);
+            assertTrue(!e.usesCudaGraph(), report);
+        }
+    }
+
+    @Test
     void nothingLeaksAndOutOfMemoryFreesEverything() {
         Map<String, Long> before = LiveResources.snapshot();
         try (CudaBackend cuda = GpuSupport.openOrSkip(Map.of())) {

@@ -44,6 +44,18 @@ public final class CudaDevice implements AutoCloseable {
     }
 
     /**
+     * How many CUDA devices the driver sees.
+     *
+     * @throws BackendUnavailableException without a usable driver
+     */
+    public static int count() {
+        Driver.init();
+        int[] count = new int[1];
+        Driver.check(cuDeviceGetCount(count), "cuDeviceGetCount");
+        return count[0];
+    }
+
+    /**
      * Opens device {@code ordinal}, retains its primary context and makes it current on this thread.
      *
      * @throws BackendUnavailableException without a driver, a device, or that ordinal
