@@ -126,6 +126,8 @@ final class CudaCompiler {
             }
         }
         List<String> report = report(graph, batch, plan, steps, workspace, options, cudaGraph != null);
+        report.add(1, "libraries: cuDNN " + backend.cudnn().version() + " (" + String.join(", ", backend.cudnn().files())
+                + "), cuBLAS " + blas.cublas().version(blas.segment()) + " (" + String.join(", ", blas.cublas().files()) + ")");
         report.addAll(notes);
         return new CudaExecutable(backend, graph.name(), batch, stream, steps, inputs, outputs, pinned, cudaGraph,
                 scope, report);
