@@ -2,7 +2,6 @@ package io.foldrt.backend.cuda;
 
 import io.foldrt.backend.cuda.Kernels.Kernel;
 import io.foldrt.backend.cuda.dnn.ConvAlgorithms;
-import io.foldrt.backend.cuda.dnn.ConvAlgorithms.Direction;
 import io.foldrt.backend.cuda.dnn.CublasHandle;
 import io.foldrt.backend.cuda.dnn.CudnnDescriptor;
 import io.foldrt.backend.cuda.dnn.CudnnHandle;
@@ -13,8 +12,6 @@ import io.foldrt.backend.cuda.driver.Resources;
 import io.foldrt.backend.cuda.geometry.AxisSplit;
 import io.foldrt.backend.cuda.geometry.BroadcastGeometry;
 import io.foldrt.backend.cuda.geometry.ConvGeometry;
-import io.foldrt.backend.cuda.geometry.ConvPathRule;
-import io.foldrt.backend.cuda.geometry.ConvPathRule.Mode;
 import io.foldrt.backend.cuda.geometry.ConvTransposeGeometry;
 import io.foldrt.backend.cuda.geometry.GemmMapping;
 import io.foldrt.backend.cuda.geometry.MatMulPlan;
@@ -29,7 +26,6 @@ import io.foldrt.nativebind.Cudnn;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -39,20 +35,21 @@ import java.util.Map;
  * argument blocks. Addresses come from the {@link BufferPlan}.
  */
 final class Lowering {
-    private final CudaOptions options;
+    final CudaOptions options;
     private final Kernels kernels;
-    private final ConvAlgorithms algorithms;
+    final ConvAlgorithms algorithms;
     private final CudaStream stream;
-    private final CudnnHandle dnn;
+    final CudnnHandle dnn;
     private final CublasHandle blas;
     private final Arena arena;
-    private final Resources scope;
-    private final Workspace workspace;
+    final Resources scope;
+    final Workspace workspace;
     private final Map<String, int[]> shapes;
     private final BufferPlan plan;
     private final long weightsBase, arenaBase;
-    private final Cudnn cudnn;
-    private final int mathType;
+    final Cudnn cudnn;
+    final int mathType;
+    private final ConvLowering convs;
 
     Lowering(CudaOptions options, Kernels kernels, ConvAlgorithms algorithms, CudaStream stream, CudnnHandle dnn,
              CublasHandle blas, Arena arena, Resources scope, Workspace workspace, Map<String, int[]> shapes,
@@ -72,6 +69,7 @@ final class Lowering {
         this.arenaBase = arenaBase;
         this.cudnn = dnn.cudnn();
         this.mathType = ConvAlgorithms.mathType(options.tf32());
+        this.convs = new ConvLowering(this);
     }
 
     /** Scratch bytes a node needs while it runs, known from shapes alone (for the buffer plan). */
@@ -125,8 +123,8 @@ final class Lowering {
 
     private List<Step> lowerOnDevice(Node n) {
         return switch (n.op()) {
-            case Op.Conv c -> conv(n, c);
-            case Op.ConvTranspose c -> convTranspose(n, c);
+            case Op.Conv c -> convs.conv(n, c);
+            case Op.ConvTranspose c -> convs.convTranspose(n, c);
             case Op.BatchNorm b -> batchNorm(n, b);
             case Op.Gemm g -> gemm(n, g);
             case Op.MatMul m -> matMul(n);
@@ -148,130 +146,25 @@ final class Lowering {
 
     // ---- addresses ----
 
-    private long address(String value) {
+    long address(String value) {
         BufferPlan.Location l = plan.location(value);
         return (l.area() == BufferPlan.Area.WEIGHTS ? weightsBase : arenaBase) + l.offset();
     }
 
-    private long scratch(Node n) {
+    long scratch(Node n) {
         return arenaBase + plan.scratch(n.name()).offset();
     }
 
-    private int[] shape(String value) {
+    int[] shape(String value) {
         return shapes.get(value);
     }
 
-    private static ModelException fail(Node n, String what) {
+    static ModelException fail(Node n, String what) {
         return new ModelException("node '" + n.name() + "' (" + n.op().type() + ") on cuda: " + what);
     }
 
-    private CudnnDescriptor tensor(int[] nchw) {
+    CudnnDescriptor tensor(int[] nchw) {
         return scope.add(CudnnDescriptor.tensor(cudnn, nchw));
-    }
-
-    // ---- convolutions ----
-
-    private List<Step> conv(Node n, Op.Conv op) {
-        ConvGeometry g = ConvGeometry.of(n.name(), op, shape(n.input(0)), shape(n.input(1)));
-        if (!Arrays.equals(g.outputDims(), shape(n.output()))) {
-            throw fail(n, "cuDNN geometry " + Arrays.toString(g.outputDims()) + " differs from the shape " + Arrays.toString(shape(n.output())));
-        }
-        List<Step> steps = new ArrayList<>();
-        long x = address(n.input(0));
-        if (g.needsPrePad()) {
-            int[] p = g.cudnnInputDims();
-            long pad = scratch(n);
-            steps.add(padCrop(n, x, pad, (long) g.n() * g.c(), g.h(), g.w(), p[2], p[3], -g.prePadTop(), -g.prePadLeft(),
-                    "asymmetric padding"));
-            x = pad;
-        }
-        CudnnDescriptor xd = tensor(g.cudnnInputDims());
-        CudnnDescriptor wd = scope.add(CudnnDescriptor.filter(cudnn, g.filterDims()));
-        CudnnDescriptor cd = scope.add(CudnnDescriptor.convolution(cudnn, g.padH(), g.padW(), g.strideH(), g.strideW(),
-                g.dilationH(), g.dilationW(), g.groups(), mathType));
-        CudnnDescriptor yd = tensor(g.outputDims());
-        int[] cudnnOut = cudnn.getConvolution2dForwardOutputDim(cd.segment(), xd.segment(), wd.segment());
-        if (!Arrays.equals(cudnnOut, g.outputDims())) {
-            throw fail(n, "cuDNN computes output " + Arrays.toString(cudnnOut) + ", shape inference " + Arrays.toString(g.outputDims()));
-        }
-        int[] convParams = {g.padH(), g.padW(), g.strideH(), g.strideW(), g.dilationH(), g.dilationW(), g.groups()};
-        var key = ConvAlgorithms.Key.of(Direction.FORWARD, options.algoSearch(), g.cudnnInputDims(), g.filterDims(),
-                g.outputDims(), convParams, mathType);
-        int algo = algorithms.choose(key, () -> options.algoSearch() == ConvAlgorithms.Search.FIND
-                ? cudnn.findConvolutionForwardAlgorithm(dnn.segment(), xd.segment(), wd.segment(), cd.segment(), yd.segment())
-                : cudnn.getConvolutionForwardAlgorithmV7(dnn.segment(), xd.segment(), wd.segment(), cd.segment(), yd.segment()))
-                .algo();
-        workspace.require(cudnn.getConvolutionForwardWorkspaceSize(dnn.segment(), xd.segment(), wd.segment(), cd.segment(),
-                yd.segment(), algo));
-
-        boolean hasBias = !n.input(2).isEmpty();
-        Activation act = op.activation();
-        ConvPathRule.Decision decision = ConvPathRule.decide(options.convPath(), hasBias, act, algo);
-        CudnnDescriptor bias = hasBias ? tensor(new int[] {1, g.k(), 1, 1}) : null;
-        CudnnDescriptor fusedAct = switch (decision.mode()) {
-            case FUSED_RELU -> scope.add(CudnnDescriptor.activation(cudnn, Cudnn.CUDNN_ACTIVATION_RELU, 0));
-            case FUSED_IDENTITY -> scope.add(CudnnDescriptor.activation(cudnn, Cudnn.CUDNN_ACTIVATION_IDENTITY, 0));
-            default -> null;
-        };
-        boolean clipKernel = act.kind() == Activation.Kind.CLIP && !act.isRelu6();
-        CudnnDescriptor addAct;
-        if (act.kind() == Activation.Kind.RELU) {
-            addAct = decision.mode() == Mode.FUSED_RELU ? fusedAct
-                    : scope.add(CudnnDescriptor.activation(cudnn, Cudnn.CUDNN_ACTIVATION_RELU, 0));
-        } else if (act.isRelu6()) {
-            addAct = scope.add(CudnnDescriptor.activation(cudnn, Cudnn.CUDNN_ACTIVATION_CLIPPED_RELU, 6));
-        } else {
-            addAct = null;
-        }
-        long y = address(n.output());
-        ConvStep step = new ConvStep(n.name(), decision.mode(), decision.reason(), dnn,
-                new ConvStep.Descriptors(xd, wd, cd, yd, bias, fusedAct, addAct), algo, workspace, x,
-                address(n.input(1)), hasBias ? address(n.input(2)) : 0, y);
-        steps.add(step);
-        if (clipKernel) steps.add(activation(n, n.output(), n.output(), act));
-        return steps;
-    }
-
-    private List<Step> convTranspose(Node n, Op.ConvTranspose op) {
-        ConvTransposeGeometry g = ConvTransposeGeometry.of(n.name(), op, shape(n.input(0)), shape(n.input(1)));
-        if (!Arrays.equals(g.outputDims(), shape(n.output()))) {
-            throw fail(n, "cuDNN geometry " + Arrays.toString(g.outputDims()) + " differs from the shape " + Arrays.toString(shape(n.output())));
-        }
-        CudnnDescriptor wd = scope.add(CudnnDescriptor.filter(cudnn, g.filterDims()));
-        CudnnDescriptor dyd = tensor(g.dyDims());
-        CudnnDescriptor dxd = tensor(g.dxDims());
-        CudnnDescriptor cd = scope.add(CudnnDescriptor.convolution(cudnn, g.padH(), g.padW(), g.strideH(), g.strideW(),
-                g.dilationH(), g.dilationW(), g.groups(), mathType));
-        int[] convParams = {g.padH(), g.padW(), g.strideH(), g.strideW(), g.dilationH(), g.dilationW(), g.groups()};
-        var key = ConvAlgorithms.Key.of(Direction.BACKWARD_DATA, options.algoSearch(), g.dyDims(), g.filterDims(),
-                g.dxDims(), convParams, mathType);
-        int algo = algorithms.choose(key, () -> options.algoSearch() == ConvAlgorithms.Search.FIND
-                ? cudnn.findConvolutionBackwardDataAlgorithm(dnn.segment(), wd.segment(), dyd.segment(), cd.segment(), dxd.segment())
-                : cudnn.getConvolutionBackwardDataAlgorithmV7(dnn.segment(), wd.segment(), dyd.segment(), cd.segment(), dxd.segment()))
-                .algo();
-        workspace.require(cudnn.getConvolutionBackwardDataWorkspaceSize(dnn.segment(), wd.segment(), dyd.segment(),
-                cd.segment(), dxd.segment(), algo));
-        long y = address(n.output());
-        long dx = g.needsCrop() ? scratch(n) : y;
-        MemorySegment w = MemorySegment.ofAddress(address(n.input(1))), xs = MemorySegment.ofAddress(address(n.input(0)));
-        MemorySegment dxs = MemorySegment.ofAddress(dx);
-        Workspace ws = workspace;
-        List<Step> steps = new ArrayList<>();
-        steps.add(new CudnnStep(n.name(), dnn, h -> h.cudnn().convolutionBackwardData(h.segment(), Scalars.ONE,
-                wd.segment(), w, dyd.segment(), xs, cd.segment(), algo, ws.segment(), ws.bytes(), Scalars.ZERO,
-                dxd.segment(), dxs), "cudnnConvolutionBackwardData algo " + algo));
-        if (g.needsCrop()) {
-            steps.add(padCrop(n, dx, y, (long) g.n() * g.m(), g.fullH(), g.fullW(), g.outH(), g.outW(), g.cropTop(),
-                    g.cropLeft(), "crop to the ONNX padding"));
-        }
-        if (!n.input(2).isEmpty()) {
-            CudnnDescriptor yd = tensor(g.outputDims());
-            CudnnDescriptor bd = tensor(new int[] {1, g.m(), 1, 1});
-            MemorySegment b = MemorySegment.ofAddress(address(n.input(2))), ys = MemorySegment.ofAddress(y);
-            steps.add(new CudnnStep(n.name(), dnn, h -> h.cudnn().addTensor(h.segment(), Scalars.ONE, bd.segment(), b,
-                    Scalars.ONE, yd.segment(), ys), "cudnnAddTensor (bias)"));
-        }
-        return steps;
     }
 
     // ---- normalisation and softmax ----
@@ -361,7 +254,7 @@ final class Lowering {
         return new KernelStep(n.name(), kernels.elementwise(Kernel.BINARY_BCAST, g.elements(), args), stream, what);
     }
 
-    private Step activation(Node n, String in, String out, Activation act) {
+    Step activation(Node n, String in, String out, Activation act) {
         return biasAct(n, address(in), 0, address(out), Shapes.elementCount(shape(out)), 1, 1, act, act.toString());
     }
 
@@ -393,7 +286,7 @@ final class Lowering {
                 n.op().type());
     }
 
-    private Step padCrop(Node n, long src, long dst, long planes, int hs, int ws, int hd, int wd, int offY, int offX, String what) {
+    Step padCrop(Node n, long src, long dst, long planes, int hs, int ws, int hd, int wd, int offY, int offX, String what) {
         long count = planes * hd * wd;
         KernelArgs args = Kernels.args(Kernel.PAD_CROP, arena).ptr(src).ptr(dst).i64(count).i32(hs).i32(ws).i32(hd)
                 .i32(wd).i32(offY).i32(offX);
