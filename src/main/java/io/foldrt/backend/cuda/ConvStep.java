@@ -86,6 +86,8 @@ final class ConvStep implements Step {
         Cudnn c = handle.cudnn();
         MemorySegment h = handle.segment();
         if (mode == Mode.FUSED_RELU || mode == Mode.FUSED_IDENTITY) {
+            // z = y with alpha2 = 0: cuDNN's blending convention is that a zero factor means "not read", so the
+            // stale contents of y do not matter (the usual way to call it without a residual input).
             c.convolutionBiasActivationForward(h, Scalars.ONE, d.x().segment(), x, d.w().segment(), w,
                     d.conv().segment(), algo, ws.segment(), ws.bytes(), Scalars.ZERO, d.y().segment(), y,
                     d.bias().segment(), b, d.fusedActivation().segment(), d.y().segment(), y);
