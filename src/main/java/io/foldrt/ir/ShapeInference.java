@@ -58,6 +58,14 @@ public final class ShapeInference {
 
     /** Output shape of node {@code n} given its input shapes (null for an omitted optional input). */
     public static int[] outputShape(Node n, int[][] in) {
+        try {
+            return compute(n, in);
+        } catch (ArithmeticException e) { // a dimension or element count beyond int/long range
+            throw fail(n, "output shape overflows (" + e.getMessage() + ")");
+        }
+    }
+
+    private static int[] compute(Node n, int[][] in) {
         return switch (n.op()) {
             case Op.Conv c -> conv(n, c, in);
             case Op.ConvTranspose c -> convTranspose(n, c, in);

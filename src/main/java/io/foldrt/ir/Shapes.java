@@ -13,7 +13,7 @@ public final class Shapes {
         long n = 1;
         for (int d : shape) {
             if (d < 0) throw new ModelException("shape " + Arrays.toString(shape) + " has an unbound dimension");
-            n *= d;
+            n = Math.multiplyExact(n, d);
         }
         return n;
     }

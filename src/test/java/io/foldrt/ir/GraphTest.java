@@ -70,4 +70,17 @@ class GraphTest {
         b.output(b.relu(b.batchNorm(b.conv(b.input("x", Shapes.BATCH, 2, 4, 4), 3, 1, 1, 0))));
         return b.build();
     }
+
+    @Test
+    void hugeReshapeIsAModelErrorNotAnArithmeticException() {
+        var b = new GraphBuilder("t", 1);
+        String x = b.input("x", 1, 4);
+        var e = assertThrows(ModelException.class, () -> b.reshape(x, 1L << 40, -1));
+        assertTrue(e.getMessage().contains("(Reshape): output shape overflows"), e.getMessage());
+        var g = new Graph("g", List.of(new ValueInfo("x", new int[] {Shapes.BATCH, 65536, 65536})),
+                List.of(new ValueInfo("y", new int[0])),
+                List.of(new Node("f", new Op.Flatten(1), List.of("x"), List.of("y"))), Map.of());
+        var e2 = assertThrows(ModelException.class, () -> ShapeInference.infer(g, 4));
+        assertTrue(e2.getMessage().startsWith("node 'f' (Flatten): output shape overflows"), e2.getMessage());
+    }
 }
