@@ -72,6 +72,11 @@ final class Batcher implements AutoCloseable {
         return job.result();
     }
 
+    /** Requests waiting for the worker now (not counting the pass that is running). */
+    int queued() {
+        return queue.size();
+    }
+
     /** Forward passes run so far (a batched pass counts once). */
     long passes() {
         return passes.get();

@@ -47,14 +47,19 @@ public final class InferenceServer implements AutoCloseable {
     private final ExecutorService executor;
     private final Map<String, ModelEndpoint> models;
     private final ServeConfig config;
+    private final InFlight inFlight;
+    private final Consumer<String> notices;
     private final CountDownLatch closed = new CountDownLatch(1);
     private boolean closing; // guarded by this
 
-    private InferenceServer(HttpServer http, ExecutorService executor, Map<String, ModelEndpoint> models, ServeConfig config) {
+    private InferenceServer(HttpServer http, ExecutorService executor, Map<String, ModelEndpoint> models, ServeConfig config,
+                            InFlight inFlight, Consumer<String> notices) {
         this.http = http;
         this.executor = executor;
         this.models = models;
         this.config = config;
+        this.inFlight = inFlight;
+        this.notices = notices;
     }
 
     /** Serves one model under {@code name}; see {@link #start(ServeConfig, Map, Consumer)}. */
@@ -85,9 +90,10 @@ public final class InferenceServer implements AutoCloseable {
             http = bind(config);
             executor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("foldrt-http-", 0).factory());
             http.setExecutor(executor);
-            http.createContext("/", new Router(models, config.maxBodyBytes(), version(), notices));
+            InFlight inFlight = new InFlight();
+            http.createContext("/", new Router(models, config.maxBodyBytes(), version(), notices, inFlight));
             http.start();
-            return new InferenceServer(http, executor, models, config);
+            return new InferenceServer(http, executor, models, config, inFlight, notices);
         } catch (RuntimeException | Error e) {
             if (http != null) http.stop(0);
             if (executor != null) executor.shutdownNow();
@@ -126,6 +132,11 @@ public final class InferenceServer implements AutoCloseable {
         return endpoint(model).maxBatch();
     }
 
+    /** Requests waiting for the model's worker now; at most {@link ServeConfig#maxQueue()}. */
+    public int queued(String model) {
+        return endpoint(model).queued();
+    }
+
     public ServeConfig config() {
         return config;
     }
@@ -135,13 +146,19 @@ public final class InferenceServer implements AutoCloseable {
         closed.await();
     }
 
+    /** True from the start of {@link #close()}: new requests are refused with 503. */
+    boolean draining() {
+        return inFlight.closing();
+    }
+
     public boolean isClosed() {
         return closed.getCount() == 0;
     }
 
     /**
-     * Graceful stop: no new connections or exchanges; in-flight requests finish (up to the drain timeout); then the
-     * workers finish their queues and the sessions are closed. A second caller waits for the first to finish.
+     * Graceful stop: the listening socket is closed and requests that still arrive on open connections get 503;
+     * requests being handled finish (up to the drain timeout); then the workers finish their queues, every
+     * connection is closed and the sessions are closed. A second caller waits for the first to finish.
      */
     @Override
     public void close() {
@@ -153,15 +170,25 @@ public final class InferenceServer implements AutoCloseable {
             closing = true;
         }
         Throwable failure = null;
+        Thread stopper = null;
         try {
             models.values().forEach(ModelEndpoint::stopAccepting);
-            // Blocks until every exchange handler has returned, or the delay has passed.
-            http.stop((int) Math.min(Integer.MAX_VALUE, Math.max(0, config.drainTimeout().toSeconds())));
+            inFlight.beginClose();
+            // HttpServer.stop closes the listener at once, then waits for its own count of exchanges. That count can
+            // keep it waiting for the whole delay when a client connection is closing at that moment, so the drain
+            // is judged by our own count, and the stop is interrupted (which ends its wait) once that reaches zero.
+            int delay = (int) Math.min(Integer.MAX_VALUE, Math.max(0, config.drainTimeout().toSeconds()));
+            stopper = Thread.ofPlatform().name("foldrt-http-stop").start(() -> http.stop(delay));
+            int left = inFlight.awaitIdle(config.drainTimeout());
+            if (left > 0) notices.accept("drain timeout: closing " + left + " unfinished requests");
+            stopper.join(100);
+            stopper.interrupt();
+            stopper.join();
             executor.shutdown();
-            if (!executor.awaitTermination(Math.max(1, config.drainTimeout().toMillis()), TimeUnit.MILLISECONDS)) {
-                executor.shutdownNow();
-            }
+            if (!executor.awaitTermination(1, TimeUnit.SECONDS)) executor.shutdownNow();
         } catch (InterruptedException e) {
+            // Asked to hurry: cut the drain short; connections are closed and the queues still finish below.
+            if (stopper != null) stopper.interrupt();
             executor.shutdownNow();
             Thread.currentThread().interrupt();
         } catch (RuntimeException | Error e) {

@@ -49,6 +49,11 @@ final class ModelEndpoint implements AutoCloseable {
         return maxBatch;
     }
 
+    /** Requests waiting for the model's worker. */
+    int queued() {
+        return batcher.queued();
+    }
+
     byte[] metadata() {
         return metadata;
     }

@@ -45,8 +45,10 @@ final class Router implements HttpHandler {
     private final long maxBodyBytes;
     private final byte[] serverMetadata;
     private final Consumer<String> notices;
+    private final InFlight inFlight;
 
-    Router(Map<String, ModelEndpoint> models, long maxBodyBytes, String version, Consumer<String> notices) {
+    Router(Map<String, ModelEndpoint> models, long maxBodyBytes, String version, Consumer<String> notices, InFlight inFlight) {
+        this.inFlight = inFlight;
         this.models = Map.copyOf(models);
         this.maxBodyBytes = maxBodyBytes;
         this.serverMetadata = InferJson.serverMetadata(version);
@@ -55,21 +57,41 @@ final class Router implements HttpHandler {
 
     @Override
     public void handle(HttpExchange ex) {
+        if (!inFlight.enter()) {
+            // Stopping: the JDK server still dispatches requests that arrive on kept-alive connections.
+            ex.getResponseHeaders().set("Connection", "close");
+            answer(ex, new Response(503, InferJson.error("the server is shutting down"), null));
+            return;
+        }
+        try {
+            answer(ex, respond(ex));
+        } finally {
+            inFlight.exit();
+        }
+    }
+
+    private static void answer(HttpExchange ex, Response r) {
         try (ex) {
-            Response r;
-            try {
-                r = route(ex);
-            } catch (HttpError e) {
-                r = new Response(e.status(), InferJson.error(e.getMessage()), e.allow());
-            } catch (RuntimeException | Error e) {
-                String what = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + InferJson.oneLine(e.getMessage()));
-                notices.accept("internal error on " + ex.getRequestMethod() + " " + ex.getRequestURI().getRawPath() + ": " + what);
-                LOG.log(System.Logger.Level.DEBUG, "internal error", e);
-                r = new Response(500, InferJson.error("internal error: " + what), null);
-            }
             send(ex, r);
         } catch (IOException e) {
             // The client went away mid-exchange; there is nobody left to answer.
+        }
+    }
+
+    /** The response to one exchange; never throws. */
+    private Response respond(HttpExchange ex) {
+        try {
+            return route(ex);
+        } catch (HttpError e) {
+            return new Response(e.status(), InferJson.error(e.getMessage()), e.allow());
+        } catch (IOException e) {
+            // Reading the body failed: the client is gone or its stream broke; the answer may not arrive.
+            return new Response(400, InferJson.error("cannot read the request body: " + InferJson.oneLine(e.getMessage())), null);
+        } catch (RuntimeException | Error e) {
+            String what = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + InferJson.oneLine(e.getMessage()));
+            notices.accept("internal error on " + ex.getRequestMethod() + " " + ex.getRequestURI().getRawPath() + ": " + what);
+            LOG.log(System.Logger.Level.DEBUG, "internal error", e);
+            return new Response(500, InferJson.error("internal error: " + what), null);
         }
     }
 
