@@ -3,7 +3,11 @@ package io.foldrt.serve;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.foldrt.backend.Backend;
+import io.foldrt.backend.Executable;
+import io.foldrt.ir.Graph;
 import io.foldrt.ir.Tensor;
+import io.foldrt.runtime.BackendOpener;
 import io.foldrt.runtime.Backends;
 import io.foldrt.runtime.Device;
 import io.foldrt.runtime.Model;
@@ -34,6 +38,8 @@ final class ServeFixture implements AutoCloseable {
     final FakeModelTools tools = new FakeModelTools();
     final ReferenceProvider cpu = new ReferenceProvider("cpu");
     final List<String> notices = new CopyOnWriteArrayList<>();
+    /** The batch size of every forward pass, in order. */
+    final List<Integer> passes = new CopyOnWriteArrayList<>();
     final Session session;
     final InferenceServer server;
     final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -56,7 +62,47 @@ final class ServeFixture implements AutoCloseable {
     }
 
     SessionOptions sessionOptions() {
-        return SessionOptions.defaults().withOpener((d, o, n) -> Backends.open(List.of(cpu), d, o, n)).withNotices(notices::add);
+        return SessionOptions.defaults().withOpener(recording(cpu, passes)).withNotices(notices::add);
+    }
+
+    /** Opens {@code cpu} and records the batch size of every forward pass run on it. */
+    static BackendOpener recording(ReferenceProvider cpu, List<Integer> passes) {
+        return (device, options, notices) -> {
+            Backend inner = Backends.open(List.of(cpu), device, options, notices);
+            return new Backend() {
+                @Override
+                public String name() {
+                    return inner.name();
+                }
+
+                @Override
+                public Executable compile(Graph graph, int batch) {
+                    Executable e = inner.compile(graph, batch);
+                    return new Executable() {
+                        @Override
+                        public int batch() {
+                            return batch;
+                        }
+
+                        @Override
+                        public Map<String, Tensor> run(Map<String, Tensor> inputs) {
+                            passes.add(batch);
+                            return e.run(inputs);
+                        }
+
+                        @Override
+                        public void close() {
+                            e.close();
+                        }
+                    };
+                }
+
+                @Override
+                public void close() {
+                    inner.close();
+                }
+            };
+        };
     }
 
     URI uri(String path) {
