@@ -167,5 +167,10 @@ class InferJsonTest {
                         + "\"data\":[1.5,-0.0]},{\"name\":\"a\",\"datatype\":\"FP32\",\"shape\":[0,3],\"data\":[]}]}",
                 new String(InferJson.inferResponse("m", "7", out), StandardCharsets.UTF_8));
         assertEquals("{\"error\":\"say \\\"hi\\\"\"}", new String(InferJson.error("say \"hi\""), StandardCharsets.UTF_8));
+        // JSON has no NaN or Infinity: a model output that overflowed is written as a string, still valid JSON.
+        assertEquals("{\"model_name\":\"m\",\"outputs\":[{\"name\":\"y\",\"datatype\":\"FP32\",\"shape\":[3],"
+                        + "\"data\":[\"NaN\",\"Infinity\",\"-Infinity\"]}]}",
+                new String(InferJson.inferResponse("m", null, Map.of("y", Tensor.of(new int[] {3}, Float.NaN,
+                        Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY))), StandardCharsets.UTF_8));
     }
 }
