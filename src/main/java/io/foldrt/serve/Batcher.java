@@ -4,13 +4,13 @@ import io.foldrt.ir.Tensor;
 import io.foldrt.runtime.Session;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Runs a model's requests through one bounded queue and one worker thread.
@@ -39,7 +39,6 @@ final class Batcher implements AutoCloseable {
     private final ArrayBlockingQueue<Job> queue;
     private final Object admission = new Object();
     private final Thread worker;
-    private final AtomicLong passes = new AtomicLong();
     private volatile boolean closed; // written under admission, so no job is queued after the worker's last look
 
     /** @param maxBatch 1 runs every request on its own */
@@ -77,11 +76,6 @@ final class Batcher implements AutoCloseable {
         return queue.size();
     }
 
-    /** Forward passes run so far (a batched pass counts once). */
-    long passes() {
-        return passes.get();
-    }
-
     /** Stops admitting requests, lets the worker finish every queued one, and waits for it to exit. */
     @Override
     public void close() {
@@ -102,7 +96,7 @@ final class Batcher implements AutoCloseable {
     private void loop() {
         Job carry = null; // taken from the queue but did not fit the previous pass
         while (true) {
-            Job first = carry != null ? carry : poll(50_000_000L);
+            Job first = carry != null ? carry : poll(50_000_000L); // wakes now and then to notice close()
             carry = null;
             if (first == null) {
                 if (closed && queue.isEmpty()) return;
@@ -139,7 +133,6 @@ final class Batcher implements AutoCloseable {
 
     private void run(List<Job> pass, int rows) {
         try {
-            passes.incrementAndGet();
             if (pass.size() == 1) {
                 pass.get(0).result().complete(session.run(pass.get(0).inputs()));
                 return;
@@ -187,7 +180,7 @@ final class Batcher implements AutoCloseable {
                 int n = pass.get(i).rows();
                 int[] shape = t.shape();
                 shape[0] = n;
-                float[] d = java.util.Arrays.copyOfRange(t.data(), at * rowSize, (at + n) * rowSize);
+                float[] d = Arrays.copyOfRange(t.data(), at * rowSize, (at + n) * rowSize);
                 parts.get(i).put(e.getKey(), new Tensor(shape, d));
                 at += n;
             }

@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -143,12 +144,12 @@ final class InferJson {
                         + (t.isNumeric() ? p.getText() : describe(t)));
             }
             if (n == TensorDataReader.MAX_DEPTH) throw HttpError.badRequest(field + ": more than " + n + " dimensions");
-            if (n == dims.length) dims = java.util.Arrays.copyOf(dims, 2 * n);
+            if (n == dims.length) dims = Arrays.copyOf(dims, 2 * n);
             dims[n++] = p.getIntValue();
             elements *= p.getIntValue();
             if (elements > Integer.MAX_VALUE) throw HttpError.badRequest(field + ": too many elements for one tensor");
         }
-        return java.util.Arrays.copyOf(dims, n);
+        return Arrays.copyOf(dims, n);
     }
 
     private static String string(JsonParser p, JsonToken t, String field) throws IOException {

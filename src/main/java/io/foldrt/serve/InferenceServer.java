@@ -172,12 +172,12 @@ public final class InferenceServer implements AutoCloseable {
         Throwable failure = null;
         Thread stopper = null;
         try {
-            models.values().forEach(ModelEndpoint::stopAccepting);
             inFlight.beginClose();
-            // HttpServer.stop closes the listener at once, then waits for its own count of exchanges. That count can
-            // keep it waiting for the whole delay when a client connection is closing at that moment, so the drain
-            // is judged by our own count, and the stop is interrupted (which ends its wait) once that reaches zero.
-            int delay = (int) Math.min(Integer.MAX_VALUE, Math.max(0, config.drainTimeout().toSeconds()));
+            // HttpServer.stop closes the listener at once, then waits for its own count of exchanges before closing
+            // every connection. That count can keep it waiting for the whole delay when a client connection is closing
+            // at that moment, so the drain is judged by our own count, and the stop is interrupted (which ends its
+            // wait) once that reaches zero. Its own delay is only a bound, one second beyond ours.
+            int delay = (int) Math.min(Integer.MAX_VALUE - 1, config.drainTimeout().toSeconds()) + 1;
             stopper = Thread.ofPlatform().name("foldrt-http-stop").start(() -> http.stop(delay));
             int left = inFlight.awaitIdle(config.drainTimeout());
             if (left > 0) notices.accept("drain timeout: closing " + left + " unfinished requests");

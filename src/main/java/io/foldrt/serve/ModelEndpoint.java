@@ -1,6 +1,5 @@
 package io.foldrt.serve;
 
-import io.foldrt.ir.ModelException;
 import io.foldrt.ir.Shapes;
 import io.foldrt.ir.Tensor;
 import io.foldrt.ir.ValueInfo;
@@ -8,6 +7,7 @@ import io.foldrt.runtime.Session;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.function.Consumer;
 
@@ -22,7 +22,6 @@ final class ModelEndpoint implements AutoCloseable {
     private final Batcher batcher;
     private final byte[] metadata;
     private final int maxBatch;
-    private volatile boolean ready = true;
 
     /** Takes ownership of {@code session}. */
     ModelEndpoint(String name, Session session, ServeConfig config, Consumer<String> notices) {
@@ -58,13 +57,8 @@ final class ModelEndpoint implements AutoCloseable {
         return metadata;
     }
 
-    boolean ready() {
-        return ready;
-    }
-
     /** Runs a request and returns the response body. */
     byte[] infer(InferRequest request) {
-        if (!ready) throw HttpError.unavailable("model '" + name + "' is shutting down");
         InferValidator.Checked c = validator.check(request);
         Map<String, Tensor> out = await(batcher.submit(c.inputs(), c.batch()));
         if (!c.outputs().isEmpty()) {
@@ -75,15 +69,9 @@ final class ModelEndpoint implements AutoCloseable {
         return InferJson.inferResponse(name, request.id(), out);
     }
 
-    /** Marks the model not ready: new requests get 503 while queued ones finish. */
-    void stopAccepting() {
-        ready = false;
-    }
-
     /** Finishes queued requests, then closes the session. */
     @Override
     public void close() {
-        ready = false;
         try {
             batcher.close();
         } finally {
@@ -91,16 +79,16 @@ final class ModelEndpoint implements AutoCloseable {
         }
     }
 
-    private Map<String, Tensor> await(java.util.concurrent.CompletableFuture<Map<String, Tensor>> f) {
+    private Map<String, Tensor> await(CompletableFuture<Map<String, Tensor>> f) {
         try {
             return f.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw HttpError.unavailable("model '" + name + "': request interrupted (server is shutting down)");
         } catch (ExecutionException e) {
+            // The validator has already done the session's input checks, so a failure of the pass is the server's
+            // (compiling for a batch size, the backend): the router answers 500.
             Throwable cause = e.getCause();
-            // The validator mirrors the session's input checks, so this is a safety net rather than a path.
-            if (cause instanceof ModelException m) throw HttpError.badRequest(InferJson.oneLine(m.getMessage()));
             if (cause instanceof RuntimeException r) throw r;
             if (cause instanceof Error err) throw err;
             throw new IllegalStateException(cause);

@@ -17,14 +17,14 @@ import java.util.function.Consumer;
  * <pre>
  * GET  /v2                         server metadata
  * GET  /v2/health/live             200 while the server runs
- * GET  /v2/health/ready            200 when every model is ready
+ * GET  /v2/health/ready            200 while the server runs (models are loaded before it starts)
  * GET  /v2/models/{name}           model metadata
- * GET  /v2/models/{name}/ready     200 when the model is ready
+ * GET  /v2/models/{name}/ready     200 for a served model
  * POST /v2/models/{name}/infer     inference
  * </pre>
  *
  * Errors are {@code {"error": "..."}} with 400 (bad request), 404 (unknown path or model), 405 (wrong method,
- * with {@code Allow}), 413 (body too large), 503 (queue full, shutting down) or 500. A 500 tells the client the
+ * with {@code Allow}), 413 (body too large), 503 (queue full; and every request once the server is stopping) or 500. A 500 tells the client the
  * exception's one-line message only; the stack trace goes to the server's log.
  */
 final class Router implements HttpHandler {
@@ -106,9 +106,9 @@ final class Router implements HttpHandler {
         }
         if (n == 3 && seg.get(1).equals("health") && (seg.get(2).equals("live") || seg.get(2).equals("ready"))) {
             allow(method, "GET", ex);
-            boolean ok = seg.get(2).equals("live") || models.values().stream().allMatch(ModelEndpoint::ready);
-            if (!ok) throw new HttpError(400, "not ready: the server is shutting down");
-            return Response.empty(200); // the protocol's health answers are the status alone
+            // Models are loaded before the server starts, and once it stops every exchange gets 503 (see handle):
+            // an admitted exchange is live and ready. The protocol's health answers are the status alone.
+            return Response.empty(200);
         }
         if (seg.get(1).equals("models") && (n == 3 || n == 4)) {
             String action = n == 3 ? "" : seg.get(3);
@@ -121,10 +121,7 @@ final class Router implements HttpHandler {
             }
             return switch (action) {
                 case "" -> Response.ok(m.metadata());
-                case "ready" -> {
-                    if (!m.ready()) throw new HttpError(400, "model '" + m.name() + "' is not ready: the server is shutting down");
-                    yield Response.empty(200);
-                }
+                case "ready" -> Response.empty(200);
                 default -> Response.ok(infer(ex, m));
             };
         }
