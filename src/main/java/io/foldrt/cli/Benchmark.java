@@ -46,7 +46,7 @@ final class Benchmark {
     static Result run(Model model, Device device, Map<String, String> backendOptions, Config cfg, BackendOpener opener,
                       Consumer<String> notices, Consumer<String> progress) {
         Graph separate = model.plan(PlanRequest.unfolded()).model().graph();
-        Model.Planned folded = model.plan(PlanRequest.defaults().withProbe(true));
+        Model.Planned folded = model.plan(PlanRequest.defaults());
         Map<String, Tensor> inputs = randomInputs(model.graph(), cfg.batch(), cfg.seed());
         int rounds = Math.min(cfg.rounds(), cfg.iters());
         try (Backend backend = opener.open(device, backendOptions, notices);

@@ -44,7 +44,7 @@ final class FoldCommand extends CliCommand {
         ModelTools tools = ctx.tools();
         Graph g = tools.importOnnx(input);
         int opset = tools.onnxOpset(input);
-        ModelTools.Planned p = tools.plan(g, PlanRequest.defaults().withProbe(true));
+        ModelTools.Planned p = tools.plan(g, PlanRequest.defaults());
         FoldSummary r = p.report();
         out().println(r.toText());
         tools.exportOnnx(p.graph(), output, opset, input);

@@ -51,10 +51,11 @@ final class InfoCommand extends CliCommand {
 
         Model.Planned p = m.plan(PlanRequest.defaults());
         FoldSummary r = p.report();
-        out.println("BatchNorm   " + r.foldedCount() + " fold into the layer before them, " + r.keptCount() + " stay separate");
+        out.println("BatchNorm   " + (r.foldedCount() + r.keptCount() == 0 ? "none in this model"
+                : r.foldedCount() + " fold into the layer before them, " + r.keptCount() + " stay separate"));
         long saved = r.parametersBefore() - r.parametersAfter();
         out.println("parameters  " + Fmt.count(r.parametersBefore()) + " before folding, " + Fmt.count(r.parametersAfter())
-                + " after (" + (saved >= 0 ? "-" : "+") + Fmt.count(Math.abs(saved)) + ")");
+                + " after (" + (saved == 0 ? "unchanged" : (saved > 0 ? "-" : "+") + Fmt.count(Math.abs(saved))) + ")");
         out.println("memory      " + activationMemory(p.model()));
         out.println();
         out.println("fold plan (dry run, engine " + r.engineName() + "):");

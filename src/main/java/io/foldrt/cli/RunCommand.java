@@ -70,7 +70,8 @@ final class RunCommand extends CliCommand {
         for (ValueInfo v : required) tensors.put(v.name(), Npy.read(inFiles.get(v.name()), v.shape()));
         int batch = Inputs.check(g, tensors); // batch sizes agree across input files
 
-        PlanRequest request = noFold ? PlanRequest.unfolded() : PlanRequest.defaults();
+        // No probe: measuring the fold error is what bench and info are for; run only needs the graph.
+        PlanRequest request = (noFold ? PlanRequest.unfolded() : PlanRequest.defaults()).withProbe(false);
         Model planned = m.plan(request).model();
         Map<String, Tensor> results;
         try (Session s = planned.session(device, sessionOptions(backendOptions))) {

@@ -21,8 +21,11 @@ import java.util.function.Consumer;
  *       {@link BackendUnavailableException} with a one-line reason such as
  *       {@code "cuda:0 unavailable (libcuda.so.1 not found)"}.</li>
  *   <li>{@code auto} tries CUDA GPU 0 and, when it is unavailable, opens the CPU and emits exactly one notice:
- *       {@code "cuda unavailable (<reason>): using cpu"}. Nothing is emitted when CUDA opens.</li>
+ *       {@code "cuda unavailable (<reason>): using cpu"}. Nothing is emitted when CUDA opens. Only
+ *       unavailability falls back: any other error of the CUDA provider (a bad option value) is thrown.</li>
  * </ul>
+ * A provider reports unavailability with the bare reason ("libcuda.so.1 not found"); this class adds the
+ * device label.
  *
  * <p>Options: a key prefixed with a kind ({@code cpu.threads}, {@code cuda.conv-path}) goes only to that kind's
  * provider, without the prefix; an unprefixed key goes to whichever provider is opened. This lets one option map

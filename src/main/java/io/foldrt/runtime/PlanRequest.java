@@ -13,14 +13,14 @@ import io.foldrt.plan.FoldEngine;
  * @param engine the fold engine, or null for the planner's default
  */
 public record PlanRequest(boolean fold, boolean probe, FoldEngine engine) {
-    /** Fold, no probe, the planner's default engine. */
+    /** Fold, probe on, the planner's default engine (as {@code PlanOptions.defaults()}). */
     public static PlanRequest defaults() {
-        return new PlanRequest(true, false, null);
+        return new PlanRequest(true, true, null);
     }
 
-    /** Keep every BatchNorm as a separate node. */
+    /** Keep every BatchNorm as a separate node; probe on (as {@code PlanOptions.unfolded()}). */
     public static PlanRequest unfolded() {
-        return new PlanRequest(false, false, null);
+        return new PlanRequest(false, true, null);
     }
 
     public PlanRequest withProbe(boolean p) {

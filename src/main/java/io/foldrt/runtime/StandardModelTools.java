@@ -52,7 +52,9 @@ final class StandardModelTools implements ModelTools {
         // o = o.withProbe(request.probe());
         // if (request.engine() != null) o = o.withEngine(request.engine());
         // PlanResult r = Planner.plan(graph, o);
-        // return new Planned(r.graph(), r.report());   // FoldReport implements FoldSummary, or wrap it
+        // return new Planned(r.graph(), summary(r.report()));
+        // where summary(FoldReport) returns a FoldSummary delegating each method to the report (FoldReport has
+        // all ten, with the same types; an adapter here keeps io.foldrt.plan free of a dependency on runtime).
         throw pending("io.foldrt.plan.Planner.plan(graph, options)");
     }
 

@@ -29,7 +29,7 @@ class BenchCommandTest {
         assertEquals(2, cli.cpu.compiles.get());
         assertEquals(2, cli.cpu.executablesClosed.get());
         assertEquals(1, cli.cpu.backendsClosed.get(), "one backend for both sides");
-        assertEquals(List.of(PlanRequest.unfolded(), PlanRequest.defaults().withProbe(true)), cli.tools.planRequests);
+        assertEquals(List.of(PlanRequest.unfolded(), PlanRequest.defaults()), cli.tools.planRequests);
 
         List<String> err = r.errLines();
         assertEquals("foldrt: cuda unavailable (libcuda.so.1 not found): using cpu", err.get(0));

@@ -46,6 +46,9 @@ class OtherCommandsTest {
         CliHarness.Result r = CliHarness.run(noBackends, "info", "two_inputs");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("\nnodes       3: Add 1, Gemm 1, Relu 1\n"), r.out());
+        assertTrue(r.out().contains("\nBatchNorm   none in this model\n"), r.out());
+        // Linear(4 -> 3): 12 weights and 3 biases.
+        assertTrue(r.out().contains("\nparameters  15 before folding, 15 after (unchanged)\n"), r.out());
         assertTrue(r.out().contains("\nmemory      activation memory unknown: cpu unavailable (no cpu backend installed)\n"),
                 r.out());
     }
@@ -80,7 +83,7 @@ class OtherCommandsTest {
                 + " (opset 13): 1 BatchNorm folded, 0 kept; parameters 153 -> 137; report in " + report + "\n", r.out());
         assertEquals("fake onnx: tiny_cnn, opset 13, 6 nodes\n", Files.readString(out));
         assertEquals("{\"folded\": 1, \"kept\": 0}", Files.readString(report));
-        assertEquals(List.of(PlanRequest.defaults().withProbe(true)), cli.tools.planRequests);
+        assertEquals(List.of(PlanRequest.defaults()), cli.tools.planRequests);
     }
 
     @Test

@@ -49,7 +49,7 @@ class RunCommandTest {
         Tensor y = Npy.read(out);
         assertArrayEquals(new int[] {2, 5}, y.shape());
         assertArrayEquals(reference(TestModels.tinyCnn(), Map.of("x", x), "fc1_out"), y.data());
-        assertEquals(List.of(PlanRequest.defaults()), cli.tools.planRequests);
+        assertEquals(List.of(PlanRequest.defaults().withProbe(false)), cli.tools.planRequests);
     }
 
     @Test

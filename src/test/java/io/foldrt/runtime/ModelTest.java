@@ -60,10 +60,10 @@ class ModelTest {
     @Test
     void planReturnsANewModelAndTheReport() {
         Model m = Model.load("tiny_cnn", tools);
-        Model.Planned p = m.plan(PlanRequest.defaults().withProbe(true));
+        Model.Planned p = m.plan(PlanRequest.defaults());
         assertEquals("tiny_cnn", p.model().name());
         assertEquals(1, p.report().foldedCount());
-        assertEquals(List.of(PlanRequest.defaults().withProbe(true)), tools.planRequests);
+        assertEquals(List.of(PlanRequest.defaults()), tools.planRequests);
         assertNotSame(m, p.model());
         assertEquals(1, m.plan(PlanRequest.unfolded()).report().keptCount());
     }
