@@ -86,7 +86,8 @@ final class ServeCommand extends CliCommand {
                 .withBatching(maxBatch, Duration.ofMillis(batchWindowMs)).withMaxQueue(maxQueue).withMaxBodyBytes(maxBodyBytes);
 
         Model m = loadModel(model);
-        Model.Planned planned = m.plan(noFold ? PlanRequest.unfolded() : PlanRequest.defaults());
+        // No probe, as in run: measuring the fold error is what bench and info are for; serving needs the graph only.
+        Model.Planned planned = m.plan((noFold ? PlanRequest.unfolded() : PlanRequest.defaults()).withProbe(false));
         String served = name != null ? name : m.name();
         PrintWriter err = err();
         Session session = planned.model().session(device, sessionOptions(backendOptions));

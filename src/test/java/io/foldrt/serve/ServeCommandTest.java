@@ -135,7 +135,7 @@ class ServeCommandTest {
                         + " body limit 67108864 bytes", "foldrt: stopping: finishing in-flight requests", "foldrt: stopped"),
                 List.of(r.err().text().split("\n")).stream().map(l -> l.replaceAll("\\(\\d+ folded", "(0 folded")).toList());
         assertEquals(1, r.out().text().split("\n").length, "stdout has the serving line only: " + r.out().text());
-        assertEquals(List.of(PlanRequest.defaults()), tools.planRequests);
+        assertEquals(List.of(PlanRequest.defaults().withProbe(false)), tools.planRequests);
         assertEquals(1, cpu.backendsClosed.get(), "the session was closed");
         assertEquals(cpu.compiles.get(), cpu.executablesClosed.get());
     }
@@ -149,7 +149,7 @@ class ServeCommandTest {
         assertEquals(200, get(URI.create(m.group(2) + "/v2/models/resnet18")).statusCode());
         assertEquals(0, r.stop());
         assertTrue(r.err().text().startsWith("foldrt: BatchNorm separate, no batching"), r.err().text());
-        assertEquals(List.of(PlanRequest.unfolded()), tools.planRequests);
+        assertEquals(List.of(PlanRequest.unfolded().withProbe(false)), tools.planRequests);
 
         r = start("serve", model.toString(), "--port", "0", "--device", "cpu", "--name", "classifier");
         m = r.out().await(SERVING);
