@@ -51,6 +51,7 @@ public final class Main implements Runnable {
                 .addSubcommand(new BenchCommand(ctx))
                 .addSubcommand(new DemoCommand(ctx))
                 .addSubcommand(new FoldCommand(ctx))
+                .addSubcommand(new ServeCommand(ctx))
                 .addSubcommand(new CommandLine.HelpCommand());
         // Set after the subcommands are added: these settings apply to the hierarchy as it is now.
         cl.setOut(o);
