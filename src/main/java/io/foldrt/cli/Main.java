@@ -72,7 +72,7 @@ public final class Main implements Runnable {
     /** {@code foldrt} without a command. */
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "missing command (info, run, bench, demo or fold)");
+        throw new ParameterException(spec.commandLine(), "missing command (info, run, bench, demo, fold or serve)");
     }
 
     private static int parameterError(ParameterException ex, PrintWriter err) {

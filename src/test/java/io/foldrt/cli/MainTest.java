@@ -154,7 +154,7 @@ class MainTest {
                 cli.run("run", "tiny_cnn", "--input", "x.npy", "--bogus"));
         assertBadInput("Missing required option: '--input=[NAME=]FILE' (see 'foldrt run --help')",
                 cli.run("run", "tiny_cnn"));
-        assertBadInput("missing command (info, run, bench, demo or fold) (see 'foldrt --help')", cli.run());
+        assertBadInput("missing command (info, run, bench, demo, fold or serve) (see 'foldrt --help')", cli.run());
     }
 
     @Test

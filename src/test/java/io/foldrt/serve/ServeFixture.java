@@ -40,6 +40,7 @@ final class ServeFixture implements AutoCloseable {
     final List<String> notices = new CopyOnWriteArrayList<>();
     /** The batch size of every forward pass, in order. */
     final List<Integer> passes = new CopyOnWriteArrayList<>();
+    final String model;
     final Session session;
     final InferenceServer server;
     final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -52,8 +53,16 @@ final class ServeFixture implements AutoCloseable {
     /** @param passDelayMillis sleep inside every forward pass (stands in for a slow model or per-call overhead) */
     ServeFixture(String zooName, ServeConfig config, long passDelayMillis) {
         cpu.passDelayMillis = passDelayMillis;
+        model = zooName;
         session = Model.load(zooName, tools).plan(PlanRequest.defaults()).model().session(Device.cpu(), sessionOptions());
         server = InferenceServer.start(config.withHost("127.0.0.1").withPort(0), zooName, session, notices::add);
+    }
+
+    /** Serves an already opened {@code session} (for example a real zoo model on the real CPU backend). */
+    ServeFixture(String modelName, Session session, ServeConfig config) {
+        model = modelName;
+        this.session = session;
+        server = InferenceServer.start(config.withHost("127.0.0.1").withPort(0), modelName, session, notices::add);
     }
 
     /** Defaults on a free port: no batching, a short drain so a failing test cannot hang on close. */
