@@ -27,6 +27,8 @@ final class Sgemm {
      * only a long vector loop amortizes.
      */
     static final int NR = 512;
+    /** Accumulator panels one tile call may hold: 128 rows x NR floats = 256 KiB, which stays in L2. */
+    static final int MAX_TILE_PANELS = 128 / MR;
     /** Depth per packed B block (KC x NR floats = 256 KiB, resident in L2). */
     static final int KC = 128;
 

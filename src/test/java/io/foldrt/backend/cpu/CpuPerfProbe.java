@@ -38,6 +38,8 @@ public final class CpuPerfProbe {
                 : new int[] {1, 4, 8};
         Graph separate = resnet18();
         Graph folded = foldBatchNorm(separate);
+        System.out.printf("resnet18: %d nodes with %d BatchNorm; folded: %d nodes with %d BatchNorm%n",
+                separate.nodes().size(), countBatchNorm(separate), folded.nodes().size(), countBatchNorm(folded));
         System.out.printf("java %s, %d threads, %d cores, load average before: %s%n",
                 Runtime.version(), threads, Runtime.getRuntime().availableProcessors(), loadAverage());
         try (CpuBackend cpu = new CpuBackend(threads)) {
@@ -50,17 +52,29 @@ public final class CpuPerfProbe {
                         sep.run(in);
                         fold.run(in);
                     }
-                    double[] ts = new double[runs], tf = new double[runs];
+                    double[] ts = new double[runs], tf = new double[runs], cs = new double[runs], cf = new double[runs];
+                    long[] workers = workerThreadIds();
+                    long cpu0 = cpuNanos(workers), wall0 = System.nanoTime();
                     for (int i = 0; i < runs; i++) { // alternate, so background load hits both variants alike
+                        long c0 = cpuNanos(workers);
                         ts[i] = timeOnce(sep, in);
+                        long c1 = cpuNanos(workers);
                         tf[i] = timeOnce(fold, in);
+                        cs[i] = (c1 - c0) / 1e6;
+                        cf[i] = (cpuNanos(workers) - c1) / 1e6;
                     }
-                    Stats s = Stats.of(ts), f = Stats.of(tf);
+                    double cores = (cpuNanos(workers) - cpu0) / (double) (System.nanoTime() - wall0);
+                    Stats s = Stats.of(ts), f = Stats.of(tf), scpu = Stats.of(cs), fcpu = Stats.of(cf);
                     System.out.printf("batch %d  separate BN: median %7.1f ms  p99 %7.1f ms  (min %6.1f)%n",
                             batch, s.median, s.p99, s.min);
                     System.out.printf("batch %d  folded BN:   median %7.1f ms  p99 %7.1f ms  (min %6.1f)"
                                     + "  -> folded speedup %.3fx (median), %.3fx (min)%n",
                             batch, f.median, f.p99, f.min, s.median / f.median, s.min / f.min);
+                    System.out.printf("batch %d  CPU time per run (caller + workers): separate median %.2f ms, folded median"
+                            + " %.2f ms -> folded saves %.1f%% of the work (%.3fx)%n", batch, scpu.median, fcpu.median,
+                            100 * (1 - fcpu.median / scpu.median), scpu.median / fcpu.median);
+                    System.out.printf("batch %d  CPU obtained while timing: %.2f of %d threads' worth (the rest went to"
+                            + " other processes); load average now %s%n", batch, cores, threads, loadAverage());
                     System.out.printf("batch %d  planned activation buffers: separate %.1f MiB, folded %.1f MiB;"
                             + " per-worker scratch %.1f MiB total%n", batch, sep.plannedActivationBytes() / 1048576.0,
                             fold.plannedActivationBytes() / 1048576.0, fold.workspaceBytes() / 1048576.0);
@@ -70,6 +84,10 @@ public final class CpuPerfProbe {
             }
         }
         System.out.printf("load average after: %s%n", loadAverage());
+    }
+
+    private static long countBatchNorm(Graph g) {
+        return g.nodes().stream().filter(n -> n.op() instanceof Op.BatchNorm).count();
     }
 
     private static double timeOnce(CpuExecutable exe, Map<String, Tensor> in) {
@@ -190,6 +208,21 @@ public final class CpuPerfProbe {
             for (String i : n.inputs()) if (inits.containsKey(i)) used.put(i, inits.get(i));
         }
         return out.withNodes(out.nodes(), used);
+    }
+
+    /** The calling thread and the backend's worker threads: everything that runs a forward pass. */
+    private static long[] workerThreadIds() {
+        return java.util.stream.LongStream.concat(java.util.stream.LongStream.of(Thread.currentThread().threadId()),
+                Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("foldrt-cpu-"))
+                        .mapToLong(Thread::threadId)).toArray();
+    }
+
+    /** Summed CPU time of {@code threads} (per-thread clocks, nanosecond resolution on Linux). */
+    private static long cpuNanos(long[] threads) {
+        var mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        long sum = 0;
+        for (long id : threads) sum += Math.max(0, mx.getThreadCpuTime(id));
+        return sum;
     }
 
     private static String loadAverage() {
