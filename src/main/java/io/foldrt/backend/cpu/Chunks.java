@@ -1,6 +1,6 @@
 package io.foldrt.backend.cpu;
 
-/** How to cut a memory-bound loop of a given length into parallel chunks. */
+/** How to cut work into parallel tasks: chunks of element-wise loops and row-panel splits of GEMMs. */
 final class Chunks {
     /** Below this many elements a loop runs on one thread: waking a helper would cost more than it saves. */
     private static final int MIN_CHUNK = 16 * 1024;

@@ -21,7 +21,9 @@ import java.util.Map;
  * Measurement probe, not a test: times a ResNet-18-shaped graph (224x224) on the CPU backend with BatchNorm
  * kept separate and with BatchNorm folded into the conv weights by hand, at several batch sizes, and reports
  * the conv GEMM throughput. The two variants are timed in alternation so that load from other processes
- * hits both alike.
+ * hits both alike; besides wall-clock statistics it reports the CPU time the runs consumed and how much CPU
+ * the process actually obtained, which says how far the wall-clock numbers are inflated by other load.
+ * With {@code -Dprobe.layers=true} it also prints every step's CPU time.
  *
  * <pre>
  * mvn -q test-compile
@@ -106,10 +108,9 @@ public final class CpuPerfProbe {
         int iters = batch == 1 ? 10 : 3;
         long[] wall = exe.profile(in, 1, iters, System::nanoTime);
         long[] nanos = exe.profile(in, 0, iters, () -> cpuNanos(workers));
-        long convWall = 0;
         List<Step> steps = exe.steps();
         Map<String, Long> byKind = new LinkedHashMap<>();
-        long convNanos = 0, convFlops = 0, total = 0;
+        long convNanos = 0, convWall = 0, convFlops = 0, total = 0;
         for (int i = 0; i < steps.size(); i++) {
             Step s = steps.get(i);
             byKind.merge(s.getClass().getSimpleName(), nanos[i], Long::sum);
