@@ -74,9 +74,10 @@ public final class CpuPerfProbe {
                     System.out.printf("batch %d  folded BN:   median %7.1f ms  p99 %7.1f ms  (min %6.1f)"
                                     + "  -> folded speedup %.3fx (medians), %.3fx (mins), %.3fx (median of paired runs)%n",
                             batch, f.median, f.p99, f.min, s.median / f.median, s.min / f.min, Stats.of(paired).median);
-                    System.out.printf("batch %d  CPU time per run (caller + workers): separate median %.2f ms, folded median"
-                            + " %.2f ms -> folded saves %.1f%% of the work (%.3fx)%n", batch, scpu.median, fcpu.median,
-                            100 * (1 - fcpu.median / scpu.median), scpu.median / fcpu.median);
+                    System.out.printf("batch %d  CPU time per run (caller + workers): separate median %.2f ms (min %.2f),"
+                            + " folded median %.2f ms (min %.2f) -> folded saves %.1f%% of the work (%.3fx; %.3fx by mins)%n",
+                            batch, scpu.median, scpu.min, fcpu.median, fcpu.min, 100 * (1 - fcpu.median / scpu.median),
+                            scpu.median / fcpu.median, scpu.min / fcpu.min);
                     System.out.printf("batch %d  CPU obtained while timing: %.2f of %d threads' worth (the rest went to"
                             + " other processes); load average now %s%n", batch, cores, threads, loadAverage());
                     System.out.printf("batch %d  planned activation buffers: separate %.1f MiB, folded %.1f MiB;"
