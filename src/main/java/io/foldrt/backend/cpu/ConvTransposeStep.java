@@ -11,7 +11,7 @@ final class ConvTransposeStep implements Step {
     private final int batch, cin, cout, groups, cg, mg, plane, outPlane, rowsPerGroup;
     private final PackedA[] weights; // per group: (mg*kh*kw) x cg
     private final float[] bias;      // [M] or null
-    private final ConvGeometry g;    // of the forward conv this transposes: input = our output
+    private final ConvGeometry g;    // h x w: this op's input plane, oh x ow: its output plane
     private final BSource input;
     private final int colBlocks, panels, splits;
 

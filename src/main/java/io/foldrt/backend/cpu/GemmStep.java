@@ -24,8 +24,8 @@ final class GemmStep implements Step {
     private final int colBlocks, panels, splits;
 
     /**
-     * @param constA/constB/constC the operand's data when it is a constant, else null
-     * @param packedTemp a temporary of {@code PackedA.size(m, k)} floats when A is not constant, else -1
+     * {@code constA}, {@code constB} and {@code constC} hold an operand's data when it is a constant, else null;
+     * {@code packedTemp} is a temporary of {@code PackedA.size(m, k)} floats when A is not constant, else -1.
      */
     GemmStep(Op.Gemm op, int a, int b, int c, int y, int packedTemp, int[] as, int[] bs, int[] cs, int[] ys,
              float[] constA, float[] constB, float[] constC, Activation act, int threads, Workspace.Spec spec) {
