@@ -27,6 +27,46 @@ final class ActivationLoops {
         }
     }
 
+    /** x[i] = a(x[i] + b) over [0, n): bias and activation in one pass over the row. */
+    static void biasThenApply(Activation a, float[] x, int n, float b) {
+        switch (a.kind()) {
+            case NONE -> {
+                if (b != 0f) for (int i = 0; i < n; i++) x[i] += b;
+            }
+            case RELU -> {
+                for (int i = 0; i < n; i++) x[i] = Math.max(x[i] + b, 0f);
+            }
+            case CLIP -> {
+                float lo = a.min(), hi = a.max();
+                if (lo <= hi) {
+                    for (int i = 0; i < n; i++) x[i] = Math.min(Math.max(x[i] + b, lo), hi);
+                } else {
+                    for (int i = 0; i < n; i++) x[i] = a.apply(x[i] + b);
+                }
+            }
+        }
+    }
+
+    /** x[i] = a(x[i] + bias[i]) over [0, n). */
+    static void biasThenApply(Activation a, float[] x, int n, float[] bias) {
+        switch (a.kind()) {
+            case NONE -> {
+                for (int i = 0; i < n; i++) x[i] += bias[i];
+            }
+            case RELU -> {
+                for (int i = 0; i < n; i++) x[i] = Math.max(x[i] + bias[i], 0f);
+            }
+            case CLIP -> {
+                float lo = a.min(), hi = a.max();
+                if (lo <= hi) {
+                    for (int i = 0; i < n; i++) x[i] = Math.min(Math.max(x[i] + bias[i], lo), hi);
+                } else {
+                    for (int i = 0; i < n; i++) x[i] = a.apply(x[i] + bias[i]);
+                }
+            }
+        }
+    }
+
     /** out[i] = a(in[i]) over [from, to); in and out share offsets, so the loops vectorize. */
     static void map(Activation a, float[] in, float[] out, int from, int to) {
         switch (a.kind()) {

@@ -90,7 +90,7 @@ final class BatchNormStep implements Step {
 
     @Override
     public int[] reads() {
-        return new int[] {x, params[0], params[1], params[2], params[3]};
+        return scale != null ? new int[] {x} : new int[] {x, params[0], params[1], params[2], params[3]};
     }
 
     @Override

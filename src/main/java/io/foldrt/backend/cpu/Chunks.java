@@ -1,6 +1,6 @@
 package io.foldrt.backend.cpu;
 
-/** How to cut a memory-bound loop of a given length into parallel chunks. */
+/** How to cut work into parallel tasks: chunks of element-wise loops and row-panel splits of GEMMs. */
 final class Chunks {
     /** Below this many elements a loop runs on one thread: waking a helper would cost more than it saves. */
     private static final int MIN_CHUNK = 16 * 1024;
@@ -19,9 +19,19 @@ final class Chunks {
         return (int) ((long) length * i / chunks);
     }
 
-    /** Number of row-panel splits so that {@code units} independent GEMM tiles keep every thread busy. */
+    /**
+     * Into how many row-panel ranges to split a GEMM whose columns give {@code units} independent tiles:
+     * enough for every thread to get work, and enough that no range holds more than
+     * {@link Sgemm#MAX_TILE_PANELS} accumulator panels.
+     */
     static int panelSplits(int units, int panels, int threads) {
-        if (threads == 1 || units >= 2 * threads) return 1;
-        return Math.clamp((2L * threads + units - 1) / units, 1, Math.max(1, panels));
+        int bySize = (panels + Sgemm.MAX_TILE_PANELS - 1) / Sgemm.MAX_TILE_PANELS;
+        int byThreads = threads == 1 || units >= 2 * threads ? 1 : (2 * threads + units - 1) / units;
+        return Math.clamp(Math.max(bySize, byThreads), 1, Math.max(1, panels));
+    }
+
+    /** Panels in the largest of {@code splits} ranges over {@code panels}: the accumulator tiles a task needs. */
+    static int panelsPerSplit(int panels, int splits) {
+        return (panels + splits - 1) / splits;
     }
 }

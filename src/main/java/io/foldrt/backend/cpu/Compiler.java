@@ -42,6 +42,7 @@ final class Compiler {
     private final List<Integer> sizes = new ArrayList<>();
     private final List<float[]> constants = new ArrayList<>();
 
+    private final Map<Node, Node> absorbed = new HashMap<>(); // absorbed Relu/Clip -> node whose step applies it
     private final List<Step> steps = new ArrayList<>();
     private final List<String> labels = new ArrayList<>();
 
@@ -60,7 +61,7 @@ final class Compiler {
     private CpuExecutable build(CpuBackend backend) {
         for (var e : graph.initializers().entrySet()) {
             Tensor t = e.getValue();
-            define(e.getKey(), Kind.CONSTANT, t.size(), t.data().clone()); // private copy: callers may reuse theirs
+            define(e.getKey(), Kind.CONSTANT, t.size(), t.data()); // steps copy what they keep
         }
         List<CpuExecutable.InputBinding> inputs = new ArrayList<>();
         for (ValueInfo v : graph.inputs()) {
@@ -68,9 +69,8 @@ final class Compiler {
             int[] s = shapes.get(v.name());
             inputs.add(new CpuExecutable.InputBinding(v.name(), define(v.name(), Kind.INPUT, size(s), null), s));
         }
-        Set<Node> fused = new HashSet<>();
         for (Node n : graph.nodes()) {
-            if (!fused.contains(n)) lower(n, fused);
+            if (!absorbed.containsKey(n)) lower(n);
         }
 
         // Graph outputs: a value computed here is written straight into a fresh per-run array; anything
@@ -85,9 +85,13 @@ final class Compiler {
             outputs.add(new CpuExecutable.OutputBinding(v.name(), id, shapes.get(v.name()), copy));
         }
 
+        // Constants still read at run time get a private copy; packed weights already have theirs.
         float[][] values = new float[kinds.size()][];
-        for (int id = 0; id < values.length; id++) {
-            if (kinds.get(id) == Kind.CONSTANT) values[id] = constants.get(id);
+        Set<Integer> readAtRun = new HashSet<>();
+        for (Step s : steps) for (int id : s.reads()) readAtRun.add(id);
+        for (var o : outputs) readAtRun.add(o.id());
+        for (int id : readAtRun) {
+            if (kinds.get(id) == Kind.CONSTANT) values[id] = constants.get(id).clone();
         }
         MemoryPlanner.Plan plan = planBuffers(fresh, values);
         int[] freshIds = fresh.stream().mapToInt(Integer::intValue).sorted().toArray();
@@ -121,29 +125,28 @@ final class Compiler {
         return plan;
     }
 
-    private void lower(Node n, Set<Node> fused) {
+    /** What a step computes after its op: the activation it applies and the value it writes. */
+    private record Fused(Activation act, String output) {}
+
+    /**
+     * The activation n's step applies and the value it writes: n's own, or, when n has none, those of the
+     * Relu/Clip that is the only reader of n's output, which is then absorbed (it gets no step).
+     */
+    private Fused absorbActivation(Node n, Activation own) {
+        Node follower = own.kind() == Activation.Kind.NONE ? fusableActivation(n) : null;
+        if (follower == null) return new Fused(own, n.output());
+        absorbed.put(follower, n);
+        return new Fused(ActivationLoops.of(follower.op()), follower.output());
+    }
+
+    private void lower(Node n) {
         switch (n.op()) {
             case Op.Identity o -> alias(n.output(), n.input(0));
             case Op.Flatten o -> alias(n.output(), n.input(0));
             case Op.Reshape o -> alias(n.output(), n.input(0));
-            case Op.Conv c -> {
-                Node follower = c.activation().kind() == Activation.Kind.NONE ? fusableActivation(n) : null;
-                Activation act = follower == null ? c.activation() : ActivationLoops.of(follower.op());
-                if (follower != null) fused.add(follower);
-                conv(n, c, act, follower == null ? n.output() : follower.output());
-            }
-            case Op.Gemm gm -> {
-                Node follower = gm.activation().kind() == Activation.Kind.NONE ? fusableActivation(n) : null;
-                Activation act = follower == null ? gm.activation() : ActivationLoops.of(follower.op());
-                if (follower != null) fused.add(follower);
-                gemm(n, gm, act, follower == null ? n.output() : follower.output());
-            }
-            case Op.BatchNorm bn -> {
-                Node follower = fusableActivation(n);
-                if (follower != null) fused.add(follower);
-                batchNorm(n, bn, follower == null ? Activation.NONE : ActivationLoops.of(follower.op()),
-                        follower == null ? n.output() : follower.output());
-            }
+            case Op.Conv c -> conv(n, c, absorbActivation(n, c.activation()));
+            case Op.Gemm gm -> gemm(n, gm, absorbActivation(n, gm.activation()));
+            case Op.BatchNorm bn -> batchNorm(n, bn, absorbActivation(n, Activation.NONE));
             case Op.ConvTranspose c -> convTranspose(n, c);
             case Op.MatMul m -> {
                 int[] as = shape(n.input(0)), bs = shape(n.input(1)), ys = shape(n.output());
@@ -151,8 +154,8 @@ final class Compiler {
                 add(n, new MatMulStep(id(n.input(0)), id(n.input(1)), node(n.output()), temp, as, bs, ys,
                         constant(n.input(1)), threads, spec));
             }
-            case Op.Add a -> binary(n, false, fused);
-            case Op.Mul m -> binary(n, true, fused);
+            case Op.Add a -> binary(n, false, absorbActivation(n, Activation.NONE));
+            case Op.Mul m -> binary(n, true, absorbActivation(n, Activation.NONE));
             case Op.Relu r -> unaryActivation(n, Activation.RELU);
             case Op.Clip c -> unaryActivation(n, Activation.clip(c.min(), c.max()));
             case Op.Sigmoid s -> add(n, UnaryStep.sigmoid(id(n.input(0)), node(n.output()), size(shape(n.output())),
@@ -185,20 +188,20 @@ final class Compiler {
         return ActivationLoops.of(r.op()) != null && r.inputs().size() == 1 ? r : null;
     }
 
-    private void conv(Node n, Op.Conv c, Activation act, String out) {
+    private void conv(Node n, Op.Conv c, Fused f) {
         int[] xs = shape(n.input(0)), ws = shape(n.input(1)), ys = shape(n.output());
         float[] w = requireConstant(n, 1, "weights");
         float[] bias = n.input(2).isEmpty() ? null : requireConstant(n, 2, "bias");
         Pads p = c.pads();
         var geo = new ConvGeometry(xs[2], xs[3], ws[2], ws[3], c.strides().h(), c.strides().w(),
                 c.dilations().h(), c.dilations().w(), p.top(), p.left(), ys[2], ys[3]);
-        int x = id(n.input(0)), y = node(out);
+        int x = id(n.input(0)), y = node(f.output());
         if (ws[1] == 1 && c.group() > 1) {
-            add(n, new DepthwiseConvStep(x, y, xs, ys, w, bias, geo, act, threads, spec));
+            add(n, new DepthwiseConvStep(x, y, xs, ys, w, bias, geo, f.act(), threads, spec));
         } else {
             int size = ConvStep.packedSize(xs, ys, ws[2], ws[3], c.group());
             int packed = size > 0 ? temp(size) : -1;
-            add(n, new ConvStep(x, y, packed, xs, ys, w, ws[2], ws[3], bias, geo, c.group(), act, threads, spec));
+            add(n, new ConvStep(x, y, packed, xs, ys, w, ws[2], ws[3], bias, geo, c.group(), f.act(), threads, spec));
         }
     }
 
@@ -214,17 +217,17 @@ final class Compiler {
                 threads, spec));
     }
 
-    private void gemm(Node n, Op.Gemm gm, Activation act, String out) {
+    private void gemm(Node n, Op.Gemm gm, Fused f) {
         int[] as = shape(n.input(0)), bs = shape(n.input(1)), ys = shape(n.output());
         boolean hasC = !n.input(2).isEmpty();
         float[] constA = constant(n.input(0));
         int packed = constA == null ? temp(PackedA.size(ys[0], gm.transA() ? as[0] : as[1])) : -1;
-        add(n, new GemmStep(gm, id(n.input(0)), id(n.input(1)), hasC ? id(n.input(2)) : -1, node(out), packed,
+        add(n, new GemmStep(gm, id(n.input(0)), id(n.input(1)), hasC ? id(n.input(2)) : -1, node(f.output()), packed,
                 as, bs, hasC ? shape(n.input(2)) : null, ys, constA, constant(n.input(1)),
-                hasC ? constant(n.input(2)) : null, act, threads, spec));
+                hasC ? constant(n.input(2)) : null, f.act(), threads, spec));
     }
 
-    private void batchNorm(Node n, Op.BatchNorm bn, Activation act, String out) {
+    private void batchNorm(Node n, Op.BatchNorm bn, Fused f) {
         for (int i = 1; i < n.outputs().size(); i++) {
             String extra = n.outputs().get(i);
             if (extra.isEmpty()) continue;
@@ -241,8 +244,8 @@ final class Compiler {
             params[i] = id(n.input(1 + i));
             constParams[i] = constant(n.input(1 + i));
         }
-        add(n, new BatchNormStep(id(n.input(0)), node(out), params, shape(n.input(0)), constParams, bn.epsilon(),
-                act, threads));
+        add(n, new BatchNormStep(id(n.input(0)), node(f.output()), params, shape(n.input(0)), constParams,
+                bn.epsilon(), f.act(), threads));
     }
 
     private void pool(Node n, Hw k, Hw s, Pads p, Hw d, boolean max, boolean countPad) {
@@ -252,12 +255,9 @@ final class Compiler {
         add(n, new PoolStep(id(n.input(0)), node(n.output()), xs, geo, p, max, countPad, threads, spec));
     }
 
-    private void binary(Node n, boolean mul, Set<Node> fused) {
-        Node follower = fusableActivation(n);
-        if (follower != null) fused.add(follower);
-        add(n, new BinaryStep(id(n.input(0)), id(n.input(1)), node(follower == null ? n.output() : follower.output()),
-                shape(n.input(0)), shape(n.input(1)), shape(n.output()), mul,
-                follower == null ? Activation.NONE : ActivationLoops.of(follower.op()), threads));
+    private void binary(Node n, boolean mul, Fused f) {
+        add(n, new BinaryStep(id(n.input(0)), id(n.input(1)), node(f.output()), shape(n.input(0)), shape(n.input(1)),
+                shape(n.output()), mul, f.act(), threads));
     }
 
     private void unaryActivation(Node n, Activation act) {
@@ -320,6 +320,10 @@ final class Compiler {
 
     private void add(Node n, Step s) {
         steps.add(s);
-        labels.add(n.name() + " (" + n.op().type() + ")");
+        StringBuilder label = new StringBuilder(n.name()).append(" (").append(n.op().type());
+        absorbed.forEach((follower, into) -> {
+            if (into == n) label.append('+').append(follower.op().type());
+        });
+        labels.add(label.append(')').toString());
     }
 }

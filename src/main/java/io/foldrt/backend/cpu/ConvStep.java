@@ -17,9 +17,6 @@ import java.util.Arrays;
  * Bias and the fused activation are applied in the epilogue in both cases.
  */
 final class ConvStep implements Step {
-    /** Accumulator panels per task: 128 rows x NR floats = 256 KiB, which stays in L2. */
-    private static final int MAX_TASK_PANELS = 128 / Sgemm.MR;
-
     private final int x, y, packedTemp;
     private final int batch, cin, cout, groups, cg, mg, plane, pixels, depth;
     private final boolean channelColumns;
@@ -69,15 +66,13 @@ final class ConvStep implements Step {
         if (channelColumns) {
             colBlocks = (mg + Sgemm.NR - 1) / Sgemm.NR;
             panels = PackedA.panels(pixels); // of pixels
-            int wanted = Math.max(1, 2 * threads / (batch * groups)); // enough tasks for every thread
-            splits = Math.clamp(Math.max(wanted, ceilDiv(panels, MAX_TASK_PANELS)), 1, panels);
+            splits = Chunks.panelSplits(groups, panels, threads); // images run one after another
         } else {
             colBlocks = (pixels + Sgemm.NR - 1) / Sgemm.NR;
             panels = PackedA.panels(mg); // of channels
-            splits = Math.max(Chunks.panelSplits(batch * groups * colBlocks, panels, threads),
-                    ceilDiv(panels, MAX_TASK_PANELS));
+            splits = Chunks.panelSplits(batch * groups * colBlocks, panels, threads);
         }
-        spec.needAccPanels(ceilDiv(panels, splits));
+        spec.needAccPanels(Chunks.panelsPerSplit(panels, splits));
         flops = 2L * batch * cout * pixels * depth;
     }
 
@@ -152,10 +147,6 @@ final class ConvStep implements Step {
                 }
             }
         }
-    }
-
-    private static int ceilDiv(int a, int b) {
-        return (a + b - 1) / b;
     }
 
     /** Multiply-adds times two, for GFLOP/s reports. */

@@ -11,7 +11,7 @@ final class ConvTransposeStep implements Step {
     private final int batch, cin, cout, groups, cg, mg, plane, outPlane, rowsPerGroup;
     private final PackedA[] weights; // per group: (mg*kh*kw) x cg
     private final float[] bias;      // [M] or null
-    private final ConvGeometry g;    // of the forward conv this transposes: input = our output
+    private final ConvGeometry g;    // h x w: this op's input plane, oh x ow: its output plane
     private final BSource input;
     private final int colBlocks, panels, splits;
 
@@ -33,7 +33,7 @@ final class ConvTransposeStep implements Step {
         this.plane = xs[2] * xs[3];
         this.outPlane = ys[2] * ys[3];
         this.g = geo;
-        this.bias = bias;
+        this.bias = bias == null ? null : bias.clone();
         this.rowsPerGroup = mg * geo.kh() * geo.kw();
         weights = new PackedA[groups];
         for (int gi = 0; gi < groups; gi++) {
@@ -44,7 +44,7 @@ final class ConvTransposeStep implements Step {
         colBlocks = (plane + Sgemm.NR - 1) / Sgemm.NR;
         panels = PackedA.panels(rowsPerGroup);
         splits = Chunks.panelSplits(colBlocks, panels, threads);
-        spec.needAccPanels((panels + splits - 1) / splits);
+        spec.needAccPanels(Chunks.panelsPerSplit(panels, splits));
     }
 
     static int colsSize(int[] xs, int[] ys, int kh, int kw, int groups) {

@@ -26,8 +26,8 @@ final class DepthwiseConvStep implements Step {
         this.cin = xs[1];
         this.cout = ys[1];
         this.multiplier = cout / cin;
-        this.w = w;
-        this.bias = bias;
+        this.w = w.clone();
+        this.bias = bias == null ? null : bias.clone();
         this.g = g;
         this.act = act;
         this.chunks = Chunks.count(batch * cout, (long) g.oh() * g.ow() * g.kh() * g.kw(), threads);

@@ -14,17 +14,19 @@ sealed interface Epilogue {
      */
     void finish(float[] acc, int row, int j0, int nc, float[] out, int outOff, int ldc, Workspace ws);
 
+    /**
+     * Called once per tile after every row was finished, with the tile's accumulator rows ({@code acc[0]}
+     * holds output row {@code row0}); for epilogues that store the whole tile at once. Default: nothing.
+     */
+    default void storeTile(float[][] acc, int row0, int rows, int j0, int nc, float[] out, int outOff, int ldc) {}
+
     Epilogue PLAIN = new RowBias(null, Activation.NONE);
 
     /** {@code act(acc + bias[row])}, stored row-major: a conv's output channel row. {@code bias} may be null. */
     record RowBias(float[] bias, Activation act) implements Epilogue {
         @Override
         public void finish(float[] acc, int row, int j0, int nc, float[] out, int outOff, int ldc, Workspace ws) {
-            if (bias != null) {
-                float b = bias[row];
-                for (int j = 0; j < nc; j++) acc[j] += b;
-            }
-            ActivationLoops.apply(act, acc, 0, nc);
+            ActivationLoops.biasThenApply(act, acc, nc, bias == null ? 0f : bias[row]);
             System.arraycopy(acc, 0, out, outOff + row * ldc + j0, nc);
         }
     }
@@ -43,9 +45,10 @@ sealed interface Epilogue {
             if (addend != null) {
                 float[] t = ws.rowA;
                 System.arraycopy(addend, row * addendCols + j0, t, 0, nc);
-                for (int j = 0; j < nc; j++) acc[j] += t[j];
+                ActivationLoops.biasThenApply(act, acc, nc, t);
+            } else {
+                ActivationLoops.apply(act, acc, 0, nc);
             }
-            ActivationLoops.apply(act, acc, 0, nc);
             System.arraycopy(acc, 0, out, outOff + row * ldc + j0, nc);
         }
     }
@@ -53,7 +56,8 @@ sealed interface Epilogue {
     /**
      * {@code act(acc + bias[j0 + j])} for a tile computed transposed (rows = output pixels, columns = output
      * channels), stored back into the channel-major output: element (row, j) goes to
-     * {@code out[outOff + (j0 + j) * ldc + row]}.
+     * {@code out[outOff + (j0 + j) * ldc + row]}. Rows are finished one by one while hot; the store then
+     * walks the whole tile channel by channel, so that the output is written in contiguous runs.
      */
     record ChannelColumns(float[] bias, Activation act) implements Epilogue {
         @Override
@@ -61,10 +65,18 @@ sealed interface Epilogue {
             if (bias != null) {
                 float[] t = ws.rowA;
                 System.arraycopy(bias, j0, t, 0, nc);
-                for (int j = 0; j < nc; j++) acc[j] += t[j];
+                ActivationLoops.biasThenApply(act, acc, nc, t);
+            } else {
+                ActivationLoops.apply(act, acc, 0, nc);
             }
-            ActivationLoops.apply(act, acc, 0, nc);
-            for (int j = 0, o = outOff + j0 * ldc + row; j < nc; j++, o += ldc) out[o] = acc[j];
+        }
+
+        @Override
+        public void storeTile(float[][] acc, int row0, int rows, int j0, int nc, float[] out, int outOff, int ldc) {
+            for (int j = 0; j < nc; j++) {
+                int o = outOff + (j0 + j) * ldc + row0;
+                for (int r = 0; r < rows; r++) out[o + r] = acc[r][j];
+            }
         }
     }
 }

@@ -15,6 +15,7 @@ final class GemmStep implements Step {
     private final int aRowStride, aColStride;
     private final PackedA constA;               // null when A is a run-time value
     private final BSource bSource;
+    private final boolean bPrepacked;
     private final Epilogue epilogue;
     private final int[] cShape, yShape;
     private final float beta;
@@ -23,8 +24,8 @@ final class GemmStep implements Step {
     private final int colBlocks, panels, splits;
 
     /**
-     * @param constA/constB/constC the operand's data when it is a constant, else null
-     * @param packedTemp a temporary of {@code PackedA.size(m, k)} floats when A is not constant, else -1
+     * {@code constA}, {@code constB} and {@code constC} hold an operand's data when it is a constant, else null;
+     * {@code packedTemp} is a temporary of {@code PackedA.size(m, k)} floats when A is not constant, else -1.
      */
     GemmStep(Op.Gemm op, int a, int b, int c, int y, int packedTemp, int[] as, int[] bs, int[] cs, int[] ys,
              float[] constA, float[] constB, float[] constC, Activation act, int threads, Workspace.Spec spec) {
@@ -41,7 +42,8 @@ final class GemmStep implements Step {
         this.constA = constA == null ? null : PackedA.of(constA, 0, aRowStride, aColStride, m, k);
         int bRowStride = op.transB() ? 1 : n;    // element (p, j) of op(B)
         int bColStride = op.transB() ? k : 1;
-        this.bSource = constB != null ? new PrepackedB(constB, 0, bRowStride, bColStride, k, n)
+        this.bPrepacked = constB != null;
+        this.bSource = bPrepacked ? new PrepackedB(constB, 0, bRowStride, bColStride, k, n)
                 : new MatrixB(bRowStride, bColStride);
         this.cShape = cs;
         this.yShape = ys;
@@ -57,7 +59,7 @@ final class GemmStep implements Step {
         colBlocks = (n + Sgemm.NR - 1) / Sgemm.NR;
         panels = PackedA.panels(m);
         splits = Chunks.panelSplits(colBlocks, panels, threads);
-        spec.needAccPanels((panels + splits - 1) / splits);
+        spec.needAccPanels(Chunks.panelsPerSplit(panels, splits));
     }
 
     @Override
@@ -69,7 +71,7 @@ final class GemmStep implements Step {
             packed = new PackedA(buf, 0, m, k);
         }
         PackedA left = packed;
-        float[] right = f.get(b), out = f.get(y);
+        float[] right = bPrepacked ? null : f.get(b), out = f.get(y);
         f.pool().parallelFor(colBlocks * splits, (t, worker) -> {
             int split = t % splits, cb = t / splits;
             int p0 = Chunks.start(split, splits, panels), p1 = Chunks.start(split + 1, splits, panels);
@@ -85,7 +87,8 @@ final class GemmStep implements Step {
 
     @Override
     public int[] reads() {
-        return c >= 0 ? new int[] {a, b, c} : new int[] {a, b};
+        return java.util.stream.IntStream.of(constA == null ? a : -1, bPrepacked ? -1 : b, cAtRun ? c : -1)
+                .filter(id -> id >= 0).toArray();
     }
 
     @Override

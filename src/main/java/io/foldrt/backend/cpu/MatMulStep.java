@@ -36,7 +36,7 @@ final class MatMulStep implements Step {
         colBlocks = (n + Sgemm.NR - 1) / Sgemm.NR;
         panels = PackedA.panels(m);
         splits = Chunks.panelSplits(batches * colBlocks, panels, threads);
-        spec.needAccPanels((panels + splits - 1) / splits);
+        spec.needAccPanels(Chunks.panelsPerSplit(panels, splits));
     }
 
     /** Floats of the temporary that holds every packed left matrix. */
@@ -52,7 +52,7 @@ final class MatMulStep implements Step {
 
     @Override
     public void run(Frame f) {
-        float[] left = f.get(a), right = f.get(b), out = f.get(y), packed = f.get(packedTemp);
+        float[] left = f.get(a), right = bConstant ? null : f.get(b), out = f.get(y), packed = f.get(packedTemp);
         int aSize = PackedA.size(m, k);
         f.pool().parallelFor(aMatrices, (i, worker) ->
                 PackedA.pack(left, i * m * k, k, 1, m, k, packed, i * aSize));
@@ -69,7 +69,7 @@ final class MatMulStep implements Step {
 
     @Override
     public int[] reads() {
-        return new int[] {a, b};
+        return bConstant ? new int[] {a} : new int[] {a, b};
     }
 
     @Override

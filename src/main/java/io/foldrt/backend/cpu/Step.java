@@ -8,7 +8,10 @@ package io.foldrt.backend.cpu;
 interface Step {
     void run(Frame f);
 
-    /** Value ids this step reads (buffers that must stay live until it runs). */
+    /**
+     * Value ids this step reads at run time (buffers that must stay live until it runs). Constants it
+     * packed or folded at compile time are not among them.
+     */
     int[] reads();
 
     /** Value ids this step writes. */

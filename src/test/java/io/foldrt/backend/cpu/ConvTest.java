@@ -44,6 +44,16 @@ class ConvTest {
     }
 
     @Test
+    void samePaddedStrideOneConvsTakeTheShiftedCopyPath() {
+        // Output rows as wide as input rows: each im2col row is a shifted copy with padded columns zeroed.
+        Oracle.check(conv(3, 7, 9, 5, 3, 3, Hw.ONE, Pads.of(2), Hw.of(2), 1, true));               // dilated
+        Oracle.check(conv(2, 6, 8, 4, 5, 5, Hw.ONE, Pads.of(2), Hw.ONE, 1, false));               // 5x5
+        Oracle.check(conv(3, 6, 7, 4, 3, 3, Hw.ONE, new Pads(0, 2, 1, 0), Hw.ONE, 1, true));       // lopsided
+        Oracle.check(conv(2, 5, 6, 3, 4, 1, Hw.ONE, new Pads(3, 0, 0, 0), Hw.ONE, 1, true));       // taller than pad
+        Oracle.check(conv(2, 31, 33, 3, 3, 3, Hw.ONE, Pads.of(1), Hw.ONE, 1, true), 2, 2);        // > NR pixels
+    }
+
+    @Test
     void pointwiseAndStridedOneByOne() {
         Oracle.check(conv(37, 7, 5, 19, 1, 1, Hw.ONE, Pads.NONE, Hw.ONE, 1, true));  // direct-operand path
         Oracle.check(conv(16, 9, 9, 10, 1, 1, Hw.of(2), Pads.NONE, Hw.ONE, 1, true)); // downsample: im2col

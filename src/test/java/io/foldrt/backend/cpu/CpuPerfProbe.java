@@ -21,7 +21,9 @@ import java.util.Map;
  * Measurement probe, not a test: times a ResNet-18-shaped graph (224x224) on the CPU backend with BatchNorm
  * kept separate and with BatchNorm folded into the conv weights by hand, at several batch sizes, and reports
  * the conv GEMM throughput. The two variants are timed in alternation so that load from other processes
- * hits both alike.
+ * hits both alike; besides wall-clock statistics it reports the CPU time the runs consumed and how much CPU
+ * the process actually obtained, which says how far the wall-clock numbers are inflated by other load.
+ * With {@code -Dprobe.layers=true} it also prints every step's CPU time.
  *
  * <pre>
  * mvn -q test-compile
@@ -38,6 +40,8 @@ public final class CpuPerfProbe {
                 : new int[] {1, 4, 8};
         Graph separate = resnet18();
         Graph folded = foldBatchNorm(separate);
+        System.out.printf("resnet18: %d nodes with %d BatchNorm; folded: %d nodes with %d BatchNorm%n",
+                separate.nodes().size(), countBatchNorm(separate), folded.nodes().size(), countBatchNorm(folded));
         System.out.printf("java %s, %d threads, %d cores, load average before: %s%n",
                 Runtime.version(), threads, Runtime.getRuntime().availableProcessors(), loadAverage());
         try (CpuBackend cpu = new CpuBackend(threads)) {
@@ -50,26 +54,45 @@ public final class CpuPerfProbe {
                         sep.run(in);
                         fold.run(in);
                     }
-                    double[] ts = new double[runs], tf = new double[runs];
+                    double[] ts = new double[runs], tf = new double[runs], cs = new double[runs], cf = new double[runs];
+                    long[] workers = workerThreadIds();
+                    long cpu0 = cpuNanos(workers), wall0 = System.nanoTime();
                     for (int i = 0; i < runs; i++) { // alternate, so background load hits both variants alike
+                        long c0 = cpuNanos(workers);
                         ts[i] = timeOnce(sep, in);
+                        long c1 = cpuNanos(workers);
                         tf[i] = timeOnce(fold, in);
+                        cs[i] = (c1 - c0) / 1e6;
+                        cf[i] = (cpuNanos(workers) - c1) / 1e6;
                     }
-                    Stats s = Stats.of(ts), f = Stats.of(tf);
+                    double cores = (cpuNanos(workers) - cpu0) / (double) (System.nanoTime() - wall0);
+                    Stats s = Stats.of(ts), f = Stats.of(tf), scpu = Stats.of(cs), fcpu = Stats.of(cf);
                     System.out.printf("batch %d  separate BN: median %7.1f ms  p99 %7.1f ms  (min %6.1f)%n",
                             batch, s.median, s.p99, s.min);
+                    double[] paired = new double[runs];
+                    for (int i = 0; i < runs; i++) paired[i] = ts[i] / tf[i];
                     System.out.printf("batch %d  folded BN:   median %7.1f ms  p99 %7.1f ms  (min %6.1f)"
-                                    + "  -> folded speedup %.3fx (median), %.3fx (min)%n",
-                            batch, f.median, f.p99, f.min, s.median / f.median, s.min / f.min);
+                                    + "  -> folded speedup %.3fx (medians), %.3fx (mins), %.3fx (median of paired runs)%n",
+                            batch, f.median, f.p99, f.min, s.median / f.median, s.min / f.min, Stats.of(paired).median);
+                    System.out.printf("batch %d  CPU time per run (caller + workers): separate median %.2f ms (min %.2f),"
+                            + " folded median %.2f ms (min %.2f) -> folded saves %.1f%% of the work (%.3fx; %.3fx by mins)%n",
+                            batch, scpu.median, scpu.min, fcpu.median, fcpu.min, 100 * (1 - fcpu.median / scpu.median),
+                            scpu.median / fcpu.median, scpu.min / fcpu.min);
+                    System.out.printf("batch %d  CPU obtained while timing: %.2f of %d threads' worth (the rest went to"
+                            + " other processes); load average now %s%n", batch, cores, threads, loadAverage());
                     System.out.printf("batch %d  planned activation buffers: separate %.1f MiB, folded %.1f MiB;"
                             + " per-worker scratch %.1f MiB total%n", batch, sep.plannedActivationBytes() / 1048576.0,
                             fold.plannedActivationBytes() / 1048576.0, fold.workspaceBytes() / 1048576.0);
-                    profile("separate", sep, in, batch);
-                    profile("folded", fold, in, batch);
+                    profile("separate", sep, in, batch, workers);
+                    profile("folded", fold, in, batch, workers);
                 }
             }
         }
         System.out.printf("load average after: %s%n", loadAverage());
+    }
+
+    private static long countBatchNorm(Graph g) {
+        return g.nodes().stream().filter(n -> n.op() instanceof Op.BatchNorm).count();
     }
 
     private static double timeOnce(CpuExecutable exe, Map<String, Tensor> in) {
@@ -78,26 +101,31 @@ public final class CpuPerfProbe {
         return (System.nanoTime() - t0) / 1e6;
     }
 
-    /** Per-op-type time split, and GFLOP/s of the GEMM convolutions. */
-    private static void profile(String label, CpuExecutable exe, Map<String, Tensor> in, int batch) {
+    /**
+     * Per-op-type split of the CPU time, and GFLOP/s of the GEMM convolutions: per wall-clock second (what a
+     * caller sees, load included) and per CPU-second of this process's threads (the kernels' own speed).
+     */
+    private static void profile(String label, CpuExecutable exe, Map<String, Tensor> in, int batch, long[] workers) {
         int iters = batch == 1 ? 10 : 3;
-        long[] nanos = exe.profile(in, 1, iters, System::nanoTime);
+        long[] wall = exe.profile(in, 1, iters, System::nanoTime);
+        long[] nanos = exe.profile(in, 0, iters, () -> cpuNanos(workers));
         List<Step> steps = exe.steps();
         Map<String, Long> byKind = new LinkedHashMap<>();
-        long convNanos = 0, convFlops = 0, total = 0;
+        long convNanos = 0, convWall = 0, convFlops = 0, total = 0;
         for (int i = 0; i < steps.size(); i++) {
             Step s = steps.get(i);
             byKind.merge(s.getClass().getSimpleName(), nanos[i], Long::sum);
             total += nanos[i];
             if (s instanceof ConvStep c) {
                 convNanos += nanos[i];
+                convWall += wall[i];
                 convFlops += c.flops();
             }
         }
         if (Boolean.getBoolean("probe.layers")) {
             List<String> labels = exe.stepLabels();
             for (int i = 0; i < steps.size(); i++) {
-                double ms = nanos[i] / 1e6 / iters;
+                double ms = nanos[i] / 1e6 / iters; // CPU time
                 String rate = steps.get(i) instanceof ConvStep c ? String.format("%6.1f GFLOP/s", c.flops() / ms / 1e6) : "";
                 System.out.printf("    %-32s %7.3f ms %s%n", labels.get(i), ms, rate);
             }
@@ -106,8 +134,9 @@ public final class CpuPerfProbe {
         for (var e : byKind.entrySet()) {
             sb.append(String.format(" %s %.1f%%", e.getKey().replace("Step", ""), 100.0 * e.getValue() / total));
         }
-        System.out.printf("batch %d  %-8s conv GEMM %.1f GFLOP/s (%.2f GFLOP per pass); time split:%s%n", batch, label,
-                convFlops * (double) iters / convNanos, convFlops / 1e9, sb);
+        System.out.printf("batch %d  %-8s conv GEMM %.2f GFLOP per pass: %.1f GFLOP/s wall, %.1f GFLOP/s per CPU-second;"
+                + " CPU time split:%s%n", batch, label, convFlops / 1e9, convFlops * (double) iters / convWall,
+                convFlops * (double) iters / convNanos, sb);
     }
 
     private static void checkAgreement(Map<String, Tensor> a, Map<String, Tensor> b) {
@@ -190,6 +219,21 @@ public final class CpuPerfProbe {
             for (String i : n.inputs()) if (inits.containsKey(i)) used.put(i, inits.get(i));
         }
         return out.withNodes(out.nodes(), used);
+    }
+
+    /** The calling thread and the backend's worker threads: everything that runs a forward pass. */
+    private static long[] workerThreadIds() {
+        return java.util.stream.LongStream.concat(java.util.stream.LongStream.of(Thread.currentThread().threadId()),
+                Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("foldrt-cpu-"))
+                        .mapToLong(Thread::threadId)).toArray();
+    }
+
+    /** Summed CPU time of {@code threads} (per-thread clocks, nanosecond resolution on Linux). */
+    private static long cpuNanos(long[] threads) {
+        var mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        long sum = 0;
+        for (long id : threads) sum += Math.max(0, mx.getThreadCpuTime(id));
+        return sum;
     }
 
     private static String loadAverage() {
