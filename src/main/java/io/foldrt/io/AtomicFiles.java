@@ -22,17 +22,9 @@ public final class AtomicFiles {
     }
 
     public static void write(Path target, Writer body, Path... inputs) {
+        checkTarget(target, inputs);
         Path abs = target.toAbsolutePath().normalize();
-        for (Path in : inputs) {
-            if (in != null && sameFile(abs, in)) {
-                throw new ModelException(target + ": output path is the input file; refusing to overwrite it");
-            }
-        }
         Path dir = abs.getParent();
-        if (dir == null || !Files.isDirectory(dir)) {
-            throw new ModelException(target + ": directory " + dir + " does not exist");
-        }
-        if (Files.isDirectory(abs)) throw new ModelException(target + ": is a directory, expected a file path");
         Path tmp = null;
         try {
             tmp = Files.createTempFile(dir, "." + abs.getFileName(), ".tmp");
@@ -58,6 +50,25 @@ public final class AtomicFiles {
         }
     }
 
+    /**
+     * Checks, without writing, that {@code target} can be written by {@link #write}: its directory exists, it is
+     * not a directory, and it is none of {@code inputs}. Callers with a long job check before they start it.
+     */
+    public static void checkTarget(Path target, Path... inputs) {
+        Path abs = target.toAbsolutePath().normalize();
+        for (Path in : inputs) {
+            if (in != null && sameFile(abs, in)) {
+                throw new ModelException(target + ": output path is the input file; refusing to overwrite it");
+            }
+        }
+        Path dir = abs.getParent();
+        if (dir == null || !Files.isDirectory(dir)) {
+            throw new ModelException(target + ": directory " + dir + " does not exist");
+        }
+        if (Files.isDirectory(abs)) throw new ModelException(target + ": is a directory, expected a file path");
+    }
+
+    /** Same path, or the same file reached through a symbolic or hard link. */
     private static boolean sameFile(Path a, Path b) {
         Path nb = b.toAbsolutePath().normalize();
         if (a.equals(nb)) return true;
