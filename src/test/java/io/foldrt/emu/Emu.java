@@ -109,6 +109,8 @@ public final class Emu {
     /** Allocations the driver freed because their context went away while they were live (leaked). */
     public static long contextFreedAllocations() { return (long) invoke(CUDA, "emu_context_freed_allocations", JAVA_LONG); }
     public static void setMemoryLimit(long bytes) { invoke(CUDA, "emu_set_memory_limit", null, bytes); }
+    /** Whether the calling thread has a current context. */
+    public static boolean threadHasContext() { return cu("emu_thread_has_context") == 1; }
 
     // ---- driver conveniences for tests that need a context and memory ----
 
