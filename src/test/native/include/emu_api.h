@@ -71,6 +71,13 @@ EMU_EXPORT void emu_set_memory_limit(long long bytes);
 
 /* Counts the call and applies injected faults: returns 0 to proceed, else the code to return. */
 EMU_EXPORT int emu_enter(const char *name);
+/* Entry of an API function that returns a status: counts the call and returns an injected fault's code
+ * from the calling function. */
+#define EMU_ENTER_OR_FAIL(name)                 \
+    do {                                        \
+        int emu_injected_ = emu_enter(name);    \
+        if (emu_injected_) return emu_injected_; \
+    } while (0)
 /* What emu_enter would return if a fault injected without a code triggers for `name`. */
 EMU_EXPORT int emu_fault_pending(const char *name);
 /* Records a misuse: prints "emu: ERROR <msg>" and counts it. printf-style. */
