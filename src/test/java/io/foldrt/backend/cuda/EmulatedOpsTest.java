@@ -135,8 +135,8 @@ class EmulatedOpsTest {
      * What the other models leave out: a Conv without bias followed by ReLU (the fused call needs a bias),
      * a Conv followed by a clip that is not ReLU6 (a kernel after the convolution), a dilated ceil-mode max
      * pool with asymmetric pads, an average pool counting its padding, Concat along H, rank-3 broadcast add,
-     * mul by a row vector, sigmoid, a Linear without bias + ReLU (activation after the GEMM), MatMul + BN,
-     * Gemm whose row-shaped C has beta != 1, and softmax.
+     * mul by a row vector, an add broadcasting both operands ([N,C,1,1] + [N,1,1,W]), sigmoid, a Linear without bias + ReLU (activation after the GEMM), MatMul + BN,
+     * Gemm whose row-shaped C has beta != 1, softmax, and a dilated grouped ConvTranspose.
      */
     static Graph extras() {
         var b = new GraphBuilder("extras", 24);
@@ -148,7 +148,9 @@ class EmulatedOpsTest {
         String cat = b.concat(2, mp, ap);
         String shifted = b.add(cat, b.constant("shift", Tensor.random(b.rng(), -1, 1, 6, 1, b.shape(cat)[3])));
         String scaled = b.mul(shifted, b.constant("rows", Tensor.random(b.rng(), -1, 1, 1, 1, b.shape(cat)[2], 1)));
-        String flat = b.flatten(b.sigmoid(scaled));
+        String gap = b.globalAveragePool(cat);                                    // [N, 6, 1, 1]
+        String outer = b.add(gap, b.reshape(gap, 0, 1, 1, b.shape(cat)[3]));      // [N,6,1,1] + [N,1,1,6]
+        String flat = b.flatten(b.sigmoid(b.mul(scaled, outer)));
         String hidden = b.relu(b.linear(flat, 16, false));
         String mm = b.batchNorm(b.matMul(hidden, 12));
         int[] ms = b.shape(mm);
@@ -157,6 +159,11 @@ class EmulatedOpsTest {
         String gm = b.node("gemm_beta", new Op.Gemm(1f, 0.5f, false, false, io.foldrt.ir.Activation.NONE),
                 List.of(mm, w2, c2), List.of("gemm_beta_out"));
         b.output(b.softmax(gm, 1));
+        // a dilated, grouped ConvTranspose with asymmetric pads and output padding, as a second output
+        String dw = b.constant("deconv.weight", b.gaussian(0.3, 6, 2, 3, 3));
+        String up = b.node("deconv_dilated", new Op.ConvTranspose(Hw.of(2), new Pads(1, 0, 0, 1), Hw.of(2), 2, Hw.of(1)),
+                List.of(a, dw), List.of("deconv_dilated_out"));
+        b.output(b.sigmoid(up));
         return b.build();
     }
 
