@@ -15,6 +15,7 @@ import io.foldrt.ir.ValueInfo;
 import io.foldrt.plan.PlanOptions;
 import io.foldrt.plan.Planner;
 import io.foldrt.zoo.ModelZoo;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -157,7 +158,7 @@ class EmulatedZooTest {
         ValueInfo in = g.inputs().getFirst();
         int[] s = in.shape();
         if (s.length != 4 || s[0] != Shapes.BATCH) throw new IllegalArgumentException(g.name() + " input " + in);
-        List<ValueInfo> inputs = new java.util.ArrayList<>(g.inputs());
+        List<ValueInfo> inputs = new ArrayList<>(g.inputs());
         inputs.set(0, new ValueInfo(in.name(), new int[] {Shapes.BATCH, s[1], h, w}));
         Map<String, Tensor> inits = g.initializers();
         return new Graph(g.name() + "@" + h + "x" + w, inputs, g.outputs(), g.nodes(), inits);
