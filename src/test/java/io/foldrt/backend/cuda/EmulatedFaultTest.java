@@ -84,9 +84,17 @@ class EmulatedFaultTest {
     @Test
     void aSingleFailedDeviceAllocationIsRetriedAfterFreeingTheCache() {
         var before = EmulatedGpu.Snapshot.take();
+        long clean;
         try (CudaBackend cuda = EmulatedGpu.cuda(Map.of())) {
+            long a = Emu.callCount("cuMemAlloc_v2");
+            cuda.compile(FOLDED, 2).close();
+            clean = Emu.callCount("cuMemAlloc_v2") - a;
+        }
+        try (CudaBackend cuda = EmulatedGpu.cuda(Map.of())) {
+            long a = Emu.callCount("cuMemAlloc_v2");
             Emu.fault("cuMemAlloc_v2", 1, 0, false);
             assertRunsCorrectly(cuda, FOLDED, wantFolded, "one failed cuMemAlloc, then retried");
+            assertEquals(clean + 1, Emu.callCount("cuMemAlloc_v2") - a, "the failed allocation was tried again once");
         }
         before.assertRestored();
     }
