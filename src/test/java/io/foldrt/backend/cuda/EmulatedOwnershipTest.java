@@ -94,6 +94,38 @@ class EmulatedOwnershipTest {
     }
 
     @Test
+    void severalThreadsCompileRunTimeAndFoldOnOneBackendAtOnce() throws Exception {
+        var before = EmulatedGpu.Snapshot.take();
+        List<Graph> models = List.of(FOLDED, Planner.plan(TestModels.deconvNet(), PlanOptions.defaults().withProbe(false)).graph(),
+                TestModels.matmulNet(), Planner.plan(EmulatedOpsTest.extras(), PlanOptions.defaults().withProbe(false)).graph());
+        var jobs = EmulatedFoldEngineTest.jobsOf(TestModels.convNet());
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try (CudaBackend cuda = EmulatedGpu.cuda(Map.of("cuda-graph", "true")); var cpu = EmulatedGpu.cpu()) {
+            List<Future<?>> work = new ArrayList<>();
+            for (Graph g : models) {
+                var in = EmulatedGpu.inputs(g, 2, 9);
+                var want = EmulatedGpu.runOnce(cpu, g, in, 2);
+                for (int thread = 0; thread < 2; thread++) {
+                    work.add(pool.submit(() -> {
+                        for (int round = 0; round < 2; round++) {
+                            try (CudaExecutable e = cuda.compile(g, 2)) {
+                                EmulatedGpu.assertAllClose(want, e.run(in), g.name() + " on a pool thread");
+                                e.time(in, 1, 2);
+                            }
+                            assertEquals(jobs.size(), cuda.foldEngine().fold(jobs).size());
+                        }
+                        return null;
+                    }));
+                }
+            }
+            for (var f : work) f.get();
+        } finally {
+            pool.shutdown();
+        }
+        before.assertRestored();
+    }
+
+    @Test
     void aSessionOnDeviceCudaOwnsItsBackend() {
         var before = EmulatedGpu.Snapshot.take();
         Model model = Model.of("convnet", FOLDED);
