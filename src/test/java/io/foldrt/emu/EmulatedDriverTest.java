@@ -470,6 +470,10 @@ class EmulatedDriverTest {
         assertEquals(14, Emu.blas("cublasSetWorkspace_v2", blas.get(ADDRESS, 0), MemorySegment.NULL, 0L),
                 "injected CUBLAS_STATUS_INTERNAL_ERROR");
         assertEquals(0, Emu.blas("cublasDestroy_v2", blas.get(ADDRESS, 0)));
+        long p = Emu.malloc(64);
+        Emu.fault("cuMemFree_v2", 1, 0, false);
+        assertEquals(999, cu("cuMemFree_v2", p), "a failing free is CUDA_ERROR_UNKNOWN, not out of memory");
+        Emu.free(p);
         assertNoNewErrors();
     }
 

@@ -156,6 +156,7 @@ class EmulatedFaultTest {
         failsAtRun(FOLDED, wantFolded, "cuLaunchKernel", CudaDriverException.class);
         failsAtRun(FOLDED, wantFolded, "cuStreamSynchronize", CudaDriverException.class);
         failsAtRun(FOLDED, wantFolded, "cuCtxSetCurrent", CudaDriverException.class);
+        failsAtRun(FOLDED, wantFolded, "cuMemcpyHtoDAsync_v2", CudaDriverException.class);
         // CUDA_ERROR_ILLEGAL_ADDRESS, as a copy reports a kernel that faulted before it
         failsAtRun(FOLDED, wantFolded, "cuMemcpyDtoHAsync_v2", 700, CudaDriverException.class);
     }
