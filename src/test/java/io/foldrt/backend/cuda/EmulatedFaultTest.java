@@ -242,6 +242,22 @@ class EmulatedFaultTest {
         before.assertRestored();
     }
 
+    @Test
+    void aFailingReleaseAtCloseStillReleasesEverythingElse() {
+        var before = EmulatedGpu.Snapshot.take();
+        try (CudaBackend cuda = EmulatedGpu.cuda(Map.of("cuda-graph", "true"))) {
+            var opened = LiveResources.snapshot();
+            CudaExecutable e = cuda.compile(FOLDED, 2);
+            e.run(in);
+            Emu.fault("cuStreamDestroy_v2", 1, 0, false);
+            assertOneLineNaming(assertThrows(CudaDriverException.class, e::close), "cuStreamDestroy");
+            assertNothingOwned(cuda, opened, "after the failed close");
+            assertThrows(IllegalStateException.class, () -> e.run(in), "closed, although not cleanly");
+        }
+        // the stream the driver refused to destroy went with the primary context; nothing else was left over
+        before.assertRestored();
+    }
+
     /** The first call of {@code call} fails while compiling; nothing survives; the next compile works. */
     private static void failsAtCompile(Map<String, String> options, Graph g, String call, Class<? extends Throwable> type) {
         var before = EmulatedGpu.Snapshot.take();
