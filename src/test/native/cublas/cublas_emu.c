@@ -94,7 +94,7 @@ EMU_EXPORT cublasStatus_t cublasCreate_v2(cublas_handle **out) {
 }
 
 EMU_EXPORT cublasStatus_t cublasDestroy_v2(cublas_handle *h) {
-    emu_enter("cublasDestroy_v2");
+    EMU_ENTER_OR_FAIL("cublasDestroy_v2");
     if (!h || h->magic != MAGIC) {
         emu_error("cublasDestroy_v2 on an invalid or already destroyed handle %p", (void *) h);
         return CUBLAS_STATUS_NOT_INITIALIZED;
@@ -105,7 +105,7 @@ EMU_EXPORT cublasStatus_t cublasDestroy_v2(cublas_handle *h) {
 }
 
 EMU_EXPORT cublasStatus_t cublasGetVersion_v2(cublas_handle *h, int *version) {
-    emu_enter("cublasGetVersion_v2");
+    EMU_ENTER_OR_FAIL("cublasGetVersion_v2");
     cublasStatus_t s = handle_ok(h, "cublasGetVersion_v2");
     if (s) return s;
     if (!version) return CUBLAS_STATUS_INVALID_VALUE;
@@ -130,7 +130,7 @@ EMU_EXPORT cublasStatus_t cublasSetStream_v2(cublas_handle *h, void *stream) {
 }
 
 EMU_EXPORT cublasStatus_t cublasGetStream_v2(cublas_handle *h, void **stream) {
-    emu_enter("cublasGetStream_v2");
+    EMU_ENTER_OR_FAIL("cublasGetStream_v2");
     cublasStatus_t s = handle_ok(h, "cublasGetStream_v2");
     if (s) return s;
     if (!stream) return CUBLAS_STATUS_INVALID_VALUE;
@@ -150,7 +150,7 @@ EMU_EXPORT cublasStatus_t cublasSetMathMode(cublas_handle *h, int mode) {
 }
 
 EMU_EXPORT cublasStatus_t cublasGetMathMode(cublas_handle *h, int *mode) {
-    emu_enter("cublasGetMathMode");
+    EMU_ENTER_OR_FAIL("cublasGetMathMode");
     cublasStatus_t s = handle_ok(h, "cublasGetMathMode");
     if (s) return s;
     if (!mode) return CUBLAS_STATUS_INVALID_VALUE;
@@ -159,7 +159,7 @@ EMU_EXPORT cublasStatus_t cublasGetMathMode(cublas_handle *h, int *mode) {
 }
 
 EMU_EXPORT cublasStatus_t cublasSetPointerMode_v2(cublas_handle *h, int mode) {
-    emu_enter("cublasSetPointerMode_v2");
+    EMU_ENTER_OR_FAIL("cublasSetPointerMode_v2");
     cublasStatus_t s = handle_ok(h, "cublasSetPointerMode_v2");
     if (s) return s;
     if (mode != 0 && mode != 1) return CUBLAS_STATUS_INVALID_VALUE;
@@ -168,7 +168,7 @@ EMU_EXPORT cublasStatus_t cublasSetPointerMode_v2(cublas_handle *h, int mode) {
 }
 
 EMU_EXPORT cublasStatus_t cublasGetPointerMode_v2(cublas_handle *h, int *mode) {
-    emu_enter("cublasGetPointerMode_v2");
+    EMU_ENTER_OR_FAIL("cublasGetPointerMode_v2");
     cublasStatus_t s = handle_ok(h, "cublasGetPointerMode_v2");
     if (s) return s;
     if (!mode) return CUBLAS_STATUS_INVALID_VALUE;
@@ -177,7 +177,7 @@ EMU_EXPORT cublasStatus_t cublasGetPointerMode_v2(cublas_handle *h, int *mode) {
 }
 
 EMU_EXPORT cublasStatus_t cublasSetWorkspace_v2(cublas_handle *h, void *ws, size_t size) {
-    emu_enter("cublasSetWorkspace_v2");
+    EMU_ENTER_OR_FAIL("cublasSetWorkspace_v2");
     cublasStatus_t s = handle_ok(h, "cublasSetWorkspace_v2");
     if (s) return s;
     if (size && !ws) return CUBLAS_STATUS_INVALID_VALUE;

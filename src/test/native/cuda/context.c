@@ -84,7 +84,7 @@ EMU_EXPORT CUresult cuDevicePrimaryCtxRetain(void **pctx, CUdevice dev) {
 }
 
 static CUresult primary_release(CUdevice dev, const char *name) {
-    emu_enter(name);
+    EMU_ENTER_OR_FAIL(name);
     if (!emu_initialized()) return CUDA_ERROR_NOT_INITIALIZED;
     if (dev != 0) return CUDA_ERROR_INVALID_DEVICE;
     emu_lock();
@@ -103,7 +103,7 @@ EMU_EXPORT CUresult cuDevicePrimaryCtxRelease_v2(CUdevice dev) { return primary_
 EMU_EXPORT CUresult cuDevicePrimaryCtxRelease(CUdevice dev) { return primary_release(dev, "cuDevicePrimaryCtxRelease"); }
 
 EMU_EXPORT CUresult cuDevicePrimaryCtxReset_v2(CUdevice dev) {
-    emu_enter("cuDevicePrimaryCtxReset_v2");
+    EMU_ENTER_OR_FAIL("cuDevicePrimaryCtxReset_v2");
     if (!emu_initialized()) return CUDA_ERROR_NOT_INITIALIZED;
     if (dev != 0) return CUDA_ERROR_INVALID_DEVICE;
     emu_lock();
@@ -117,7 +117,7 @@ EMU_EXPORT CUresult cuDevicePrimaryCtxReset_v2(CUdevice dev) {
 }
 
 EMU_EXPORT CUresult cuDevicePrimaryCtxGetState(CUdevice dev, unsigned *flags, int *active) {
-    emu_enter("cuDevicePrimaryCtxGetState");
+    EMU_ENTER_OR_FAIL("cuDevicePrimaryCtxGetState");
     if (!emu_initialized()) return CUDA_ERROR_NOT_INITIALIZED;
     if (dev != 0) return CUDA_ERROR_INVALID_DEVICE;
     if (!flags || !active) return CUDA_ERROR_INVALID_VALUE;
@@ -127,7 +127,7 @@ EMU_EXPORT CUresult cuDevicePrimaryCtxGetState(CUdevice dev, unsigned *flags, in
 }
 
 EMU_EXPORT CUresult cuDevicePrimaryCtxSetFlags_v2(CUdevice dev, unsigned flags) {
-    emu_enter("cuDevicePrimaryCtxSetFlags_v2");
+    EMU_ENTER_OR_FAIL("cuDevicePrimaryCtxSetFlags_v2");
     if (!emu_initialized()) return CUDA_ERROR_NOT_INITIALIZED;
     if (dev != 0) return CUDA_ERROR_INVALID_DEVICE;
     g_primary.flags = flags;
@@ -155,7 +155,7 @@ EMU_EXPORT CUresult cuCtxCreate_v2(void **pctx, unsigned flags, CUdevice dev) {
 }
 
 EMU_EXPORT CUresult cuCtxDestroy_v2(void *ctx) {
-    emu_enter("cuCtxDestroy_v2");
+    EMU_ENTER_OR_FAIL("cuCtxDestroy_v2");
     emu_ctx *c = ctx;
     if (!emu_initialized()) return CUDA_ERROR_NOT_INITIALIZED;
     if (!c || c->magic != EMU_MAGIC_CTX) return CUDA_ERROR_INVALID_CONTEXT;
@@ -176,7 +176,7 @@ EMU_EXPORT CUresult cuCtxDestroy_v2(void *ctx) {
 }
 
 EMU_EXPORT CUresult cuCtxSetCurrent(void *ctx) {
-    emu_enter("cuCtxSetCurrent");
+    EMU_ENTER_OR_FAIL("cuCtxSetCurrent");
     if (!emu_initialized()) return CUDA_ERROR_NOT_INITIALIZED;
     emu_ctx *c = ctx;
     if (c && !ctx_valid(c)) {
@@ -188,7 +188,7 @@ EMU_EXPORT CUresult cuCtxSetCurrent(void *ctx) {
 }
 
 EMU_EXPORT CUresult cuCtxGetCurrent(void **pctx) {
-    emu_enter("cuCtxGetCurrent");
+    EMU_ENTER_OR_FAIL("cuCtxGetCurrent");
     if (!emu_initialized()) return CUDA_ERROR_NOT_INITIALIZED;
     if (!pctx) return CUDA_ERROR_INVALID_VALUE;
     *pctx = emu_current_ctx();
@@ -196,7 +196,7 @@ EMU_EXPORT CUresult cuCtxGetCurrent(void **pctx) {
 }
 
 EMU_EXPORT CUresult cuCtxPushCurrent_v2(void *ctx) {
-    emu_enter("cuCtxPushCurrent_v2");
+    EMU_ENTER_OR_FAIL("cuCtxPushCurrent_v2");
     if (!emu_initialized()) return CUDA_ERROR_NOT_INITIALIZED;
     if (!ctx_valid(ctx)) return CUDA_ERROR_INVALID_CONTEXT;
     if (t_depth == STACK_MAX) return CUDA_ERROR_INVALID_VALUE;
@@ -205,7 +205,7 @@ EMU_EXPORT CUresult cuCtxPushCurrent_v2(void *ctx) {
 }
 
 EMU_EXPORT CUresult cuCtxPopCurrent_v2(void **pctx) {
-    emu_enter("cuCtxPopCurrent_v2");
+    EMU_ENTER_OR_FAIL("cuCtxPopCurrent_v2");
     if (!emu_initialized()) return CUDA_ERROR_NOT_INITIALIZED;
     if (t_depth == 0) return CUDA_ERROR_INVALID_CONTEXT;
     emu_ctx *c = t_stack[--t_depth];
@@ -215,7 +215,7 @@ EMU_EXPORT CUresult cuCtxPopCurrent_v2(void **pctx) {
 }
 
 EMU_EXPORT CUresult cuCtxGetDevice(CUdevice *dev) {
-    emu_enter("cuCtxGetDevice");
+    EMU_ENTER_OR_FAIL("cuCtxGetDevice");
     CUresult r = emu_require_ctx("cuCtxGetDevice", NULL);
     if (r) return r;
     if (!dev) return CUDA_ERROR_INVALID_VALUE;
@@ -224,7 +224,7 @@ EMU_EXPORT CUresult cuCtxGetDevice(CUdevice *dev) {
 }
 
 EMU_EXPORT CUresult cuCtxGetApiVersion(void *ctx, unsigned *version) {
-    emu_enter("cuCtxGetApiVersion");
+    EMU_ENTER_OR_FAIL("cuCtxGetApiVersion");
     if (!version) return CUDA_ERROR_INVALID_VALUE;
     emu_ctx *c = ctx ? ctx : emu_current_ctx();
     if (!ctx_valid(c)) return CUDA_ERROR_INVALID_CONTEXT;
@@ -233,7 +233,7 @@ EMU_EXPORT CUresult cuCtxGetApiVersion(void *ctx, unsigned *version) {
 }
 
 EMU_EXPORT CUresult cuCtxGetFlags(unsigned *flags) {
-    emu_enter("cuCtxGetFlags");
+    EMU_ENTER_OR_FAIL("cuCtxGetFlags");
     emu_ctx *c;
     CUresult r = emu_require_ctx("cuCtxGetFlags", &c);
     if (r) return r;
@@ -243,7 +243,7 @@ EMU_EXPORT CUresult cuCtxGetFlags(unsigned *flags) {
 }
 
 EMU_EXPORT CUresult cuCtxSynchronize(void) {
-    emu_enter("cuCtxSynchronize");
+    EMU_ENTER_OR_FAIL("cuCtxSynchronize");
     CUresult r = emu_require_ctx("cuCtxSynchronize", NULL);
     if (r) return r;
     if ((r = emu_capture_forbids("cuCtxSynchronize"))) return r;
@@ -257,7 +257,7 @@ EMU_EXPORT CUresult cuCtxSynchronize(void) {
 }
 
 EMU_EXPORT CUresult cuCtxSetLimit(int limit, size_t value) {
-    emu_enter("cuCtxSetLimit");
+    EMU_ENTER_OR_FAIL("cuCtxSetLimit");
     CUresult r = emu_require_ctx("cuCtxSetLimit", NULL);
     if (r) return r;
     (void) value;
@@ -265,7 +265,7 @@ EMU_EXPORT CUresult cuCtxSetLimit(int limit, size_t value) {
 }
 
 EMU_EXPORT CUresult cuCtxGetLimit(size_t *value, int limit) {
-    emu_enter("cuCtxGetLimit");
+    EMU_ENTER_OR_FAIL("cuCtxGetLimit");
     CUresult r = emu_require_ctx("cuCtxGetLimit", NULL);
     if (r) return r;
     if (!value || limit < 0 || limit >= 10) return CUDA_ERROR_INVALID_VALUE;
@@ -274,7 +274,7 @@ EMU_EXPORT CUresult cuCtxGetLimit(size_t *value, int limit) {
 }
 
 EMU_EXPORT CUresult cuCtxGetStreamPriorityRange(int *least, int *greatest) {
-    emu_enter("cuCtxGetStreamPriorityRange");
+    EMU_ENTER_OR_FAIL("cuCtxGetStreamPriorityRange");
     CUresult r = emu_require_ctx("cuCtxGetStreamPriorityRange", NULL);
     if (r) return r;
     if (least) *least = 0;

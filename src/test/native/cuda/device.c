@@ -23,7 +23,7 @@ EMU_EXPORT CUresult cuInit(unsigned int flags) {
 
 /* Allowed before cuInit, as in the real driver. */
 EMU_EXPORT CUresult cuDriverGetVersion(int *version) {
-    emu_enter("cuDriverGetVersion");
+    EMU_ENTER_OR_FAIL("cuDriverGetVersion");
     if (!version) return CUDA_ERROR_INVALID_VALUE;
     *version = emu_driver_version();
     return CUDA_SUCCESS;
@@ -33,7 +33,7 @@ EMU_EXPORT CUresult cuDriverGetVersion(int *version) {
 #define CHECK_DEV(d) do { if ((d) != 0) return CUDA_ERROR_INVALID_DEVICE; } while (0)
 
 EMU_EXPORT CUresult cuDeviceGetCount(int *count) {
-    emu_enter("cuDeviceGetCount");
+    EMU_ENTER_OR_FAIL("cuDeviceGetCount");
     REQUIRE_INIT();
     if (!count) return CUDA_ERROR_INVALID_VALUE;
     *count = 1;
@@ -41,7 +41,7 @@ EMU_EXPORT CUresult cuDeviceGetCount(int *count) {
 }
 
 EMU_EXPORT CUresult cuDeviceGet(CUdevice *device, int ordinal) {
-    emu_enter("cuDeviceGet");
+    EMU_ENTER_OR_FAIL("cuDeviceGet");
     REQUIRE_INIT();
     if (!device) return CUDA_ERROR_INVALID_VALUE;
     if (ordinal != 0) return CUDA_ERROR_INVALID_DEVICE;
@@ -50,7 +50,7 @@ EMU_EXPORT CUresult cuDeviceGet(CUdevice *device, int ordinal) {
 }
 
 EMU_EXPORT CUresult cuDeviceGetName(char *name, int len, CUdevice dev) {
-    emu_enter("cuDeviceGetName");
+    EMU_ENTER_OR_FAIL("cuDeviceGetName");
     REQUIRE_INIT();
     CHECK_DEV(dev);
     if (!name || len <= 0) return CUDA_ERROR_INVALID_VALUE;
@@ -59,7 +59,7 @@ EMU_EXPORT CUresult cuDeviceGetName(char *name, int len, CUdevice dev) {
 }
 
 EMU_EXPORT CUresult cuDeviceTotalMem_v2(size_t *bytes, CUdevice dev) {
-    emu_enter("cuDeviceTotalMem_v2");
+    EMU_ENTER_OR_FAIL("cuDeviceTotalMem_v2");
     REQUIRE_INIT();
     CHECK_DEV(dev);
     if (!bytes) return CUDA_ERROR_INVALID_VALUE;
@@ -68,7 +68,7 @@ EMU_EXPORT CUresult cuDeviceTotalMem_v2(size_t *bytes, CUdevice dev) {
 }
 
 EMU_EXPORT CUresult cuDeviceGetUuid(unsigned char *uuid, CUdevice dev) {
-    emu_enter("cuDeviceGetUuid");
+    EMU_ENTER_OR_FAIL("cuDeviceGetUuid");
     REQUIRE_INIT();
     CHECK_DEV(dev);
     if (!uuid) return CUDA_ERROR_INVALID_VALUE;
@@ -122,7 +122,7 @@ static int attribute_value(int attr, int *value) {
 }
 
 EMU_EXPORT CUresult cuDeviceGetAttribute(int *value, int attrib, CUdevice dev) {
-    emu_enter("cuDeviceGetAttribute");
+    EMU_ENTER_OR_FAIL("cuDeviceGetAttribute");
     REQUIRE_INIT();
     CHECK_DEV(dev);
     if (!value) return CUDA_ERROR_INVALID_VALUE;
@@ -131,7 +131,7 @@ EMU_EXPORT CUresult cuDeviceGetAttribute(int *value, int attrib, CUdevice dev) {
 
 /* Deprecated but still imported by JCuda. */
 EMU_EXPORT CUresult cuDeviceComputeCapability(int *major, int *minor, CUdevice dev) {
-    emu_enter("cuDeviceComputeCapability");
+    EMU_ENTER_OR_FAIL("cuDeviceComputeCapability");
     REQUIRE_INIT();
     CHECK_DEV(dev);
     if (!major || !minor) return CUDA_ERROR_INVALID_VALUE;
@@ -141,7 +141,7 @@ EMU_EXPORT CUresult cuDeviceComputeCapability(int *major, int *minor, CUdevice d
 }
 
 EMU_EXPORT CUresult cuDeviceGetPCIBusId(char *pciBusId, int len, CUdevice dev) {
-    emu_enter("cuDeviceGetPCIBusId");
+    EMU_ENTER_OR_FAIL("cuDeviceGetPCIBusId");
     REQUIRE_INIT();
     CHECK_DEV(dev);
     if (!pciBusId || len <= 0) return CUDA_ERROR_INVALID_VALUE;

@@ -139,7 +139,7 @@ static int in_group(const char *group, const char *name) {
 }
 
 static int natural_failure(const char *name) {
-    if (strncmp(name, "cuMem", 5) == 0) return CUDA_ERROR_OUT_OF_MEMORY;
+    if (in_group("alloc", name)) return CUDA_ERROR_OUT_OF_MEMORY;
     if (strncmp(name, "cuModuleLoad", 12) == 0) return CUDA_ERROR_INVALID_PTX;
     if (strncmp(name, "cudnn", 5) == 0) return 4000;   /* CUDNN_STATUS_INTERNAL_ERROR (cuDNN 9) */
     if (strncmp(name, "cublas", 6) == 0) return 14;    /* CUBLAS_STATUS_INTERNAL_ERROR */

@@ -52,7 +52,7 @@ static emu_graph *graph_copy(const emu_graph *src) {
 }
 
 EMU_EXPORT CUresult cuGraphCreate(void **pgraph, unsigned flags) {
-    emu_enter("cuGraphCreate");
+    EMU_ENTER_OR_FAIL("cuGraphCreate");
     CUresult r = emu_require_ctx("cuGraphCreate", NULL);
     if (r) return r;
     if (!pgraph || flags) return CUDA_ERROR_INVALID_VALUE;
@@ -62,7 +62,7 @@ EMU_EXPORT CUresult cuGraphCreate(void **pgraph, unsigned flags) {
 }
 
 EMU_EXPORT CUresult cuGraphDestroy(void *graph) {
-    emu_enter("cuGraphDestroy");
+    EMU_ENTER_OR_FAIL("cuGraphDestroy");
     emu_graph *g = graph;
     if (!g || g->magic != EMU_MAGIC_GRAPH) {
         emu_error("cuGraphDestroy on an invalid or already destroyed graph %p", graph);
@@ -74,7 +74,7 @@ EMU_EXPORT CUresult cuGraphDestroy(void *graph) {
 }
 
 EMU_EXPORT CUresult cuGraphGetNodes(void *graph, void **nodes, size_t *count) {
-    emu_enter("cuGraphGetNodes");
+    EMU_ENTER_OR_FAIL("cuGraphGetNodes");
     emu_graph *g = graph;
     if (!g || g->magic != EMU_MAGIC_GRAPH || !count) return CUDA_ERROR_INVALID_VALUE;
     if (nodes) /* node handles are opaque; the emulator hands out pointers to its node records */
@@ -112,7 +112,7 @@ EMU_EXPORT CUresult cuGraphInstantiate(void **pexec, void *graph, unsigned long 
 }
 
 EMU_EXPORT CUresult cuGraphExecDestroy(void *exec) {
-    emu_enter("cuGraphExecDestroy");
+    EMU_ENTER_OR_FAIL("cuGraphExecDestroy");
     emu_exec *e = exec;
     if (!e || e->magic != EMU_MAGIC_EXEC) {
         emu_error("cuGraphExecDestroy on an invalid or already destroyed graph exec %p", exec);
@@ -125,7 +125,7 @@ EMU_EXPORT CUresult cuGraphExecDestroy(void *exec) {
 }
 
 EMU_EXPORT CUresult cuGraphUpload(void *exec, void *stream) {
-    emu_enter("cuGraphUpload");
+    EMU_ENTER_OR_FAIL("cuGraphUpload");
     emu_ctx *ctx;
     CUresult r = emu_require_ctx("cuGraphUpload", &ctx);
     if (r) return r;

@@ -341,7 +341,7 @@ EMU_EXPORT CUresult cuMemFreeHost(void *p) {
 }
 
 EMU_EXPORT CUresult cuMemHostGetDevicePointer_v2(CUdeviceptr *pdptr, void *p, unsigned flags) {
-    emu_enter("cuMemHostGetDevicePointer_v2");
+    EMU_ENTER_OR_FAIL("cuMemHostGetDevicePointer_v2");
     CUresult r = emu_require_ctx("cuMemHostGetDevicePointer_v2", NULL);
     if (r) return r;
     if (!pdptr || flags != 0) return CUDA_ERROR_INVALID_VALUE;
@@ -352,7 +352,7 @@ EMU_EXPORT CUresult cuMemHostGetDevicePointer_v2(CUdeviceptr *pdptr, void *p, un
 }
 
 EMU_EXPORT CUresult cuMemGetInfo_v2(size_t *free_bytes, size_t *total) {
-    emu_enter("cuMemGetInfo_v2");
+    EMU_ENTER_OR_FAIL("cuMemGetInfo_v2");
     CUresult r = emu_require_ctx("cuMemGetInfo_v2", NULL);
     if (r) return r;
     if (!free_bytes || !total) return CUDA_ERROR_INVALID_VALUE;
@@ -365,7 +365,7 @@ EMU_EXPORT CUresult cuMemGetInfo_v2(size_t *free_bytes, size_t *total) {
 }
 
 EMU_EXPORT CUresult cuMemGetAddressRange_v2(CUdeviceptr *base, size_t *size, CUdeviceptr p) {
-    emu_enter("cuMemGetAddressRange_v2");
+    EMU_ENTER_OR_FAIL("cuMemGetAddressRange_v2");
     CUresult r = emu_require_ctx("cuMemGetAddressRange_v2", NULL);
     if (r) return r;
     emu_lock();
@@ -377,7 +377,7 @@ EMU_EXPORT CUresult cuMemGetAddressRange_v2(CUdeviceptr *base, size_t *size, CUd
 }
 
 EMU_EXPORT CUresult cuPointerGetAttribute(void *data, int attribute, CUdeviceptr p) {
-    emu_enter("cuPointerGetAttribute");
+    EMU_ENTER_OR_FAIL("cuPointerGetAttribute");
     if (!data) return CUDA_ERROR_INVALID_VALUE;
     emu_lock();
     emu_alloc *a = emu_find_live((uintptr_t) p);
@@ -563,7 +563,7 @@ EMU_EXPORT CUresult cuMemFreeAsync(CUdeviceptr dptr, void *stream) {
 }
 
 EMU_EXPORT CUresult cuDeviceGetDefaultMemPool(void **pool, CUdevice dev) {
-    emu_enter("cuDeviceGetDefaultMemPool");
+    EMU_ENTER_OR_FAIL("cuDeviceGetDefaultMemPool");
     if (!emu_initialized()) return CUDA_ERROR_NOT_INITIALIZED;
     if (dev != 0) return CUDA_ERROR_INVALID_DEVICE;
     if (!pool) return CUDA_ERROR_INVALID_VALUE;
@@ -583,7 +583,7 @@ EMU_EXPORT CUresult cuMemPoolCreate(void **pool, const void *props) {
     return CUDA_SUCCESS;
 }
 EMU_EXPORT CUresult cuMemPoolDestroy(void *pool) {
-    emu_enter("cuMemPoolDestroy");
+    EMU_ENTER_OR_FAIL("cuMemPoolDestroy");
     emu_pool *p = pool;
     if (!p || p->magic != EMU_MAGIC_POOL || p == &g_default_pool) return CUDA_ERROR_INVALID_VALUE;
     p->magic = EMU_MAGIC_DEAD;
@@ -591,19 +591,19 @@ EMU_EXPORT CUresult cuMemPoolDestroy(void *pool) {
     return CUDA_SUCCESS;
 }
 EMU_EXPORT CUresult cuMemPoolTrimTo(void *pool, size_t keep) {
-    emu_enter("cuMemPoolTrimTo");
+    EMU_ENTER_OR_FAIL("cuMemPoolTrimTo");
     (void) keep;
     return pool && ((emu_pool *) pool)->magic == EMU_MAGIC_POOL ? CUDA_SUCCESS : CUDA_ERROR_INVALID_VALUE;
 }
 EMU_EXPORT CUresult cuMemPoolSetAttribute(void *pool, int attr, void *value) {
-    emu_enter("cuMemPoolSetAttribute");
+    EMU_ENTER_OR_FAIL("cuMemPoolSetAttribute");
     emu_pool *p = pool;
     if (!p || p->magic != EMU_MAGIC_POOL || !value || attr < 1 || attr > 8) return CUDA_ERROR_INVALID_VALUE;
     if (attr == 4) p->release_threshold = *(unsigned long long *) value; /* RELEASE_THRESHOLD */
     return CUDA_SUCCESS;
 }
 EMU_EXPORT CUresult cuMemPoolGetAttribute(void *pool, int attr, void *value) {
-    emu_enter("cuMemPoolGetAttribute");
+    EMU_ENTER_OR_FAIL("cuMemPoolGetAttribute");
     emu_pool *p = pool;
     if (!p || p->magic != EMU_MAGIC_POOL || !value || attr < 1 || attr > 8) return CUDA_ERROR_INVALID_VALUE;
     if (attr == 4) *(unsigned long long *) value = p->release_threshold;

@@ -241,7 +241,7 @@ static emu_module *module_arg(void *h) {
 }
 
 EMU_EXPORT CUresult cuModuleUnload(void *h) {
-    emu_enter("cuModuleUnload");
+    EMU_ENTER_OR_FAIL("cuModuleUnload");
     CUresult r = emu_require_ctx("cuModuleUnload", NULL);
     if (r) return r;
     emu_module *m = module_arg(h);
@@ -255,7 +255,7 @@ EMU_EXPORT CUresult cuModuleUnload(void *h) {
 }
 
 EMU_EXPORT CUresult cuModuleGetFunction(void **pfunc, void *h, const char *name) {
-    emu_enter("cuModuleGetFunction");
+    EMU_ENTER_OR_FAIL("cuModuleGetFunction");
     CUresult r = emu_require_ctx("cuModuleGetFunction", NULL);
     if (r) return r;
     if (!pfunc || !name) return CUDA_ERROR_INVALID_VALUE;
@@ -300,7 +300,7 @@ static CUresult func_arg(const char *call, void *h, emu_func **out) {
 }
 
 EMU_EXPORT CUresult cuFuncGetAttribute(int *value, int attrib, void *h) {
-    emu_enter("cuFuncGetAttribute");
+    EMU_ENTER_OR_FAIL("cuFuncGetAttribute");
     emu_func *fn;
     CUresult r = func_arg("cuFuncGetAttribute", h, &fn);
     if (r) return r;
@@ -317,7 +317,7 @@ EMU_EXPORT CUresult cuFuncGetAttribute(int *value, int attrib, void *h) {
 }
 
 EMU_EXPORT CUresult cuFuncSetAttribute(void *h, int attrib, int value) {
-    emu_enter("cuFuncSetAttribute");
+    EMU_ENTER_OR_FAIL("cuFuncSetAttribute");
     emu_func *fn;
     CUresult r = func_arg("cuFuncSetAttribute", h, &fn);
     (void) value;
@@ -326,14 +326,14 @@ EMU_EXPORT CUresult cuFuncSetAttribute(void *h, int attrib, int value) {
 }
 
 EMU_EXPORT CUresult cuFuncSetCacheConfig(void *h, int config) {
-    emu_enter("cuFuncSetCacheConfig");
+    EMU_ENTER_OR_FAIL("cuFuncSetCacheConfig");
     emu_func *fn;
     (void) config;
     return func_arg("cuFuncSetCacheConfig", h, &fn);
 }
 
 EMU_EXPORT CUresult cuFuncGetModule(void **pmod, void *h) {
-    emu_enter("cuFuncGetModule");
+    EMU_ENTER_OR_FAIL("cuFuncGetModule");
     emu_func *fn;
     CUresult r = func_arg("cuFuncGetModule", h, &fn);
     if (r) return r;

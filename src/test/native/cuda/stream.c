@@ -169,7 +169,7 @@ static CUresult stream_arg(const char *name, void *h, emu_stream **s) {
 }
 
 EMU_EXPORT CUresult cuStreamDestroy_v2(void *h) {
-    emu_enter("cuStreamDestroy_v2");
+    EMU_ENTER_OR_FAIL("cuStreamDestroy_v2");
     emu_stream *s;
     CUresult r = stream_arg("cuStreamDestroy_v2", h, &s);
     if (r) return r;
@@ -184,7 +184,7 @@ EMU_EXPORT CUresult cuStreamDestroy_v2(void *h) {
 }
 
 EMU_EXPORT CUresult cuStreamSynchronize(void *h) {
-    emu_enter("cuStreamSynchronize");
+    EMU_ENTER_OR_FAIL("cuStreamSynchronize");
     emu_stream *s;
     CUresult r = stream_arg("cuStreamSynchronize", h, &s);
     if (r) return r;
@@ -202,7 +202,7 @@ EMU_EXPORT CUresult cuStreamSynchronize(void *h) {
 }
 
 EMU_EXPORT CUresult cuStreamQuery(void *h) {
-    emu_enter("cuStreamQuery");
+    EMU_ENTER_OR_FAIL("cuStreamQuery");
     emu_stream *s;
     CUresult r = stream_arg("cuStreamQuery", h, &s);
     if (r) return r;
@@ -214,7 +214,7 @@ EMU_EXPORT CUresult cuStreamQuery(void *h) {
 }
 
 EMU_EXPORT CUresult cuStreamGetFlags(void *h, unsigned *flags) {
-    emu_enter("cuStreamGetFlags");
+    EMU_ENTER_OR_FAIL("cuStreamGetFlags");
     emu_stream *s;
     CUresult r = stream_arg("cuStreamGetFlags", h, &s);
     if (r) return r;
@@ -224,7 +224,7 @@ EMU_EXPORT CUresult cuStreamGetFlags(void *h, unsigned *flags) {
 }
 
 EMU_EXPORT CUresult cuStreamGetCtx(void *h, void **pctx) {
-    emu_enter("cuStreamGetCtx");
+    EMU_ENTER_OR_FAIL("cuStreamGetCtx");
     emu_stream *s;
     CUresult r = stream_arg("cuStreamGetCtx", h, &s);
     if (r) return r;
@@ -276,7 +276,7 @@ EMU_EXPORT CUresult cuEventCreate(void **ph, unsigned flags) {
 }
 
 EMU_EXPORT CUresult cuEventDestroy_v2(void *h) {
-    emu_enter("cuEventDestroy_v2");
+    EMU_ENTER_OR_FAIL("cuEventDestroy_v2");
     CUresult r = emu_require_ctx("cuEventDestroy_v2", NULL);
     if (r) return r;
     emu_event *e;
@@ -321,7 +321,7 @@ EMU_EXPORT CUresult cuEventRecordWithFlags(void *h, void *stream, unsigned flags
 }
 
 EMU_EXPORT CUresult cuEventQuery(void *h) {
-    emu_enter("cuEventQuery");
+    EMU_ENTER_OR_FAIL("cuEventQuery");
     CUresult r = emu_require_ctx("cuEventQuery", NULL);
     if (r) return r;
     emu_event *e;
@@ -330,7 +330,7 @@ EMU_EXPORT CUresult cuEventQuery(void *h) {
 }
 
 EMU_EXPORT CUresult cuEventSynchronize(void *h) {
-    emu_enter("cuEventSynchronize");
+    EMU_ENTER_OR_FAIL("cuEventSynchronize");
     CUresult r = emu_require_ctx("cuEventSynchronize", NULL);
     if (r) return r;
     emu_event *e;
@@ -341,7 +341,7 @@ EMU_EXPORT CUresult cuEventSynchronize(void *h) {
 }
 
 static CUresult elapsed(const char *name, float *ms, void *start, void *end) {
-    emu_enter(name);
+    EMU_ENTER_OR_FAIL(name);
     CUresult r = emu_require_ctx(name, NULL);
     if (r) return r;
     if (!ms) return CUDA_ERROR_INVALID_VALUE;
@@ -364,7 +364,7 @@ EMU_EXPORT CUresult cuEventElapsedTime(float *ms, void *start, void *end) { retu
 EMU_EXPORT CUresult cuEventElapsedTime_v2(float *ms, void *start, void *end) { return elapsed("cuEventElapsedTime_v2", ms, start, end); }
 
 EMU_EXPORT CUresult cuStreamWaitEvent(void *stream, void *h, unsigned flags) {
-    emu_enter("cuStreamWaitEvent");
+    EMU_ENTER_OR_FAIL("cuStreamWaitEvent");
     emu_stream *s;
     CUresult r = stream_arg("cuStreamWaitEvent", stream, &s);
     if (r) return r;
@@ -440,7 +440,7 @@ static void end_capture_all(emu_stream *origin) {
 }
 
 EMU_EXPORT CUresult cuStreamEndCapture(void *stream, void **pgraph) {
-    emu_enter("cuStreamEndCapture");
+    EMU_ENTER_OR_FAIL("cuStreamEndCapture");
     emu_stream *s;
     CUresult r = stream_arg("cuStreamEndCapture", stream, &s);
     if (r) return r;
@@ -474,7 +474,7 @@ EMU_EXPORT CUresult cuStreamEndCapture(void *stream, void **pgraph) {
 }
 
 EMU_EXPORT CUresult cuStreamIsCapturing(void *stream, int *status) {
-    emu_enter("cuStreamIsCapturing");
+    EMU_ENTER_OR_FAIL("cuStreamIsCapturing");
     emu_stream *s;
     CUresult r = stream_arg("cuStreamIsCapturing", stream, &s);
     if (r) return r;
@@ -484,7 +484,7 @@ EMU_EXPORT CUresult cuStreamIsCapturing(void *stream, int *status) {
 }
 
 EMU_EXPORT CUresult cuThreadExchangeStreamCaptureMode(int *mode) {
-    emu_enter("cuThreadExchangeStreamCaptureMode");
+    EMU_ENTER_OR_FAIL("cuThreadExchangeStreamCaptureMode");
     if (!mode || *mode < 0 || *mode > 2) return CUDA_ERROR_INVALID_VALUE;
     static __thread int t_mode;
     int old = t_mode;

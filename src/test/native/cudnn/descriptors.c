@@ -57,7 +57,8 @@ cudnnStatus_t dev_ok(const void *p, size_t bytes, const char *call, const char *
 
 #define DESTROY(fn, type, magicv, kind)                                                    \
     EMU_EXPORT cudnnStatus_t fn(type *d) {                                                 \
-        dnn_enter(#fn);                                                                    \
+        int f = dnn_enter(#fn);                                                            \
+        if (f) return dnn_ret(f, NULL);                                                    \
         if (!d) return 0; /* destroying NULL is allowed */                                 \
         if (d->magic != magicv) {                                                          \
             emu_error(#fn " on an invalid or already destroyed descriptor %p", (void *) d); \

@@ -116,7 +116,8 @@ EMU_EXPORT cudnnStatus_t cudnnCreate(cudnn_handle **out) {
 }
 
 EMU_EXPORT cudnnStatus_t cudnnDestroy(cudnn_handle *h) {
-    dnn_enter("cudnnDestroy");
+    int f = dnn_enter("cudnnDestroy");
+    if (f) return dnn_ret(f, NULL);
     if (!h || h->magic != MAGIC_HANDLE) {
         emu_error("cudnnDestroy on an invalid or already destroyed handle %p", (void *) h);
         return dnn_ret(CUDNN_STATUS_BAD_PARAM, "cudnnDestroy: invalid handle");

@@ -56,9 +56,12 @@ EMU_EXPORT int emu_thread_has_context(void);
 /* The nth call (1 = the next one) of the function named `call` from now returns `code` instead of
  * running. `call` is an exported name ("cuMemAlloc_v2", "cuModuleLoadData", "cudnnCreate",
  * "cublasSgemm_v2", ...) or one of the groups "alloc" (every device allocation entry point) and
- * "module" (every module load entry point). code 0 picks the natural failure (OOM for "alloc",
- * CUDA_ERROR_INVALID_PTX for "module", CUDNN_STATUS_INTERNAL_ERROR / CUBLAS_STATUS_INTERNAL_ERROR
- * for cuDNN / cuBLAS names). `repeat` != 0 keeps failing every call after the nth too.
+ * "module" (every module load entry point). code 0 picks the natural failure (OOM for an allocation,
+ * CUDA_ERROR_INVALID_PTX for a module load, CUDNN_STATUS_INTERNAL_ERROR / CUBLAS_STATUS_INTERNAL_ERROR /
+ * NVRTC_ERROR_COMPILATION for cuDNN / cuBLAS / NVRTC names, CUDA_ERROR_UNKNOWN for any other driver
+ * call, copies and frees included). Every entry point that returns a status honours a fault (only
+ * cudnnGetVersion, which returns the version, just counts). `repeat` != 0 keeps failing every call
+ * after the nth too.
  * Returns 0, or -1 when the table is full. Also settable with
  * EMU_FAULTS="name:nth:code[:repeat],..." in the environment at load time. */
 EMU_EXPORT int emu_fault_set(const char *call, int nth, int code, int repeat);
@@ -71,6 +74,13 @@ EMU_EXPORT void emu_set_memory_limit(long long bytes);
 
 /* Counts the call and applies injected faults: returns 0 to proceed, else the code to return. */
 EMU_EXPORT int emu_enter(const char *name);
+/* Entry of an API function that returns a status: counts the call and returns an injected fault's code
+ * from the calling function. */
+#define EMU_ENTER_OR_FAIL(name)                 \
+    do {                                        \
+        int emu_injected_ = emu_enter(name);    \
+        if (emu_injected_) return emu_injected_; \
+    } while (0)
 /* What emu_enter would return if a fault injected without a code triggers for `name`. */
 EMU_EXPORT int emu_fault_pending(const char *name);
 /* Records a misuse: prints "emu: ERROR <msg>" and counts it. printf-style. */

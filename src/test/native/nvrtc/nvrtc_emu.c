@@ -64,7 +64,7 @@ EMU_EXPORT const char *nvrtcGetErrorString(nvrtcResult r) {
 }
 
 EMU_EXPORT nvrtcResult nvrtcVersion(int *major, int *minor) {
-    emu_enter("nvrtcVersion");
+    EMU_ENTER_OR_FAIL("nvrtcVersion");
     if (!major || !minor) return NVRTC_ERROR_INVALID_INPUT;
     *major = g_major;
     *minor = g_minor;
@@ -102,7 +102,7 @@ EMU_EXPORT nvrtcResult nvrtcCreateProgram(program **out, const char *src, const 
 }
 
 EMU_EXPORT nvrtcResult nvrtcDestroyProgram(program **pp) {
-    emu_enter("nvrtcDestroyProgram");
+    EMU_ENTER_OR_FAIL("nvrtcDestroyProgram");
     if (!pp || !*pp || (*pp)->magic != MAGIC) {
         if (pp && *pp && (*pp)->magic == DEAD) emu_error("nvrtcDestroyProgram on an already destroyed program");
         return NVRTC_ERROR_INVALID_PROGRAM;

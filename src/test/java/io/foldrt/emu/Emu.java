@@ -25,7 +25,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * query and fault-injection functions. Calls are untyped on purpose (the descriptor is taken from the boxed
  * argument types) so that a test reads like the C call it makes.
  */
-final class Emu {
+public final class Emu {
     private static final Linker LINKER = Linker.nativeLinker();
     private static final Map<String, MethodHandle> HANDLES = new ConcurrentHashMap<>();
 
@@ -81,31 +81,36 @@ final class Emu {
 
     // ---- emulator queries and controls ----
 
-    static int liveAllocations() { return cu("emu_live_allocations"); }
-    static int liveCount(String kind) {
+    public static int liveAllocations() { return cu("emu_live_allocations"); }
+    public static int liveCount(String kind) {
         try (Arena a = Arena.ofConfined()) {
             return cu("emu_live_count", kind == null ? MemorySegment.NULL : a.allocateFrom(kind));
         }
     }
-    static int errorCount() { return cu("emu_error_count"); }
-    static String lastError() {
+    public static int errorCount() { return cu("emu_error_count"); }
+    public static String lastError() {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment b = a.allocate(1024);
             cu("emu_last_error", b, 1024);
             return b.getString(0);
         }
     }
-    static long callCount(String name) {
+    public static long callCount(String name) {
         try (Arena a = Arena.ofConfined()) {
             return (long) invoke(CUDA, "emu_call_count", JAVA_LONG, a.allocateFrom(name));
         }
     }
-    static void fault(String call, int nth, int code, boolean repeat) {
+    public static void fault(String call, int nth, int code, boolean repeat) {
         try (Arena a = Arena.ofConfined()) {
             if (cu("emu_fault_set", a.allocateFrom(call), nth, code, repeat ? 1 : 0) != 0) throw new AssertionError("fault table full");
         }
     }
-    static void clearFaults() { invoke(CUDA, "emu_fault_clear", null); }
+    public static void clearFaults() { invoke(CUDA, "emu_fault_clear", null); }
+    /** Allocations the driver freed because their context went away while they were live (leaked). */
+    public static long contextFreedAllocations() { return (long) invoke(CUDA, "emu_context_freed_allocations", JAVA_LONG); }
+    public static void setMemoryLimit(long bytes) { invoke(CUDA, "emu_set_memory_limit", null, bytes); }
+    /** Whether the calling thread has a current context. */
+    public static boolean threadHasContext() { return cu("emu_thread_has_context") == 1; }
 
     // ---- driver conveniences for tests that need a context and memory ----
 

@@ -188,6 +188,8 @@ class EmulatedCublasNvrtcTest {
         destroy(changed);
         MemorySegment mangled = program("__global__ void k(float *y) {}\n");
         assertEquals(6, compile(mangled), "a __global__ function without extern \"C\"");
+        Emu.fault("nvrtcDestroyProgram", 1, 0, false);
+        assertEquals(6, rtc("nvrtcDestroyProgram", arena.allocateFrom(ADDRESS, mangled)), "an injected fault");
         destroy(mangled);
     }
 }

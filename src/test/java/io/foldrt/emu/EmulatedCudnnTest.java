@@ -442,5 +442,10 @@ class EmulatedCudnnTest {
         assertEquals(INTERNAL_ERROR, dnn("cudnnActivationForward", handle, ad, f(1f), xd, Emu.ptr(dx), f(0f), xd, Emu.ptr(dy)));
         Emu.fault("cudnnCreateTensorDescriptor", 1, 2000, false);
         assertEquals(BAD_PARAM, dnn("cudnnCreateTensorDescriptor", arena.allocate(ADDRESS)), "fault with an explicit status");
+        MemorySegment spare = arena.allocate(ADDRESS);
+        check(dnn("cudnnCreateTensorDescriptor", spare), "create");
+        Emu.fault("cudnnDestroyTensorDescriptor", 1, 0, false);
+        assertEquals(INTERNAL_ERROR, dnn("cudnnDestroyTensorDescriptor", spare.get(ADDRESS, 0)), "a destroy honours a fault too");
+        check(dnn("cudnnDestroyTensorDescriptor", spare.get(ADDRESS, 0)), "still alive after the failed destroy");
     }
 }

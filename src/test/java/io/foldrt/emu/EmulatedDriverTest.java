@@ -455,6 +455,29 @@ class EmulatedDriverTest {
     }
 
     @Test
+    void aFaultOnAnyCountedEntryPointIsReturnedNotJustAnnounced() {
+        MemorySegment stream = out();
+        check(cu("cuStreamCreate", stream, 0), "cuStreamCreate");
+        Emu.fault("cuStreamSynchronize", 1, 0, false);
+        assertEquals(999, cu("cuStreamSynchronize", stream.get(ADDRESS, 0)), "injected CUDA_ERROR_UNKNOWN");
+        check(cu("cuStreamSynchronize", stream.get(ADDRESS, 0)), "only the first call fails");
+        Emu.fault("cuMemGetInfo_v2", 1, 201, false);
+        assertEquals(201, cu("cuMemGetInfo_v2", out(), out()));
+        check(cu("cuStreamDestroy_v2", stream.get(ADDRESS, 0)), "cuStreamDestroy_v2");
+        MemorySegment blas = out();
+        assertEquals(0, Emu.blas("cublasCreate_v2", blas));
+        Emu.fault("cublasSetWorkspace_v2", 1, 0, false);
+        assertEquals(14, Emu.blas("cublasSetWorkspace_v2", blas.get(ADDRESS, 0), MemorySegment.NULL, 0L),
+                "injected CUBLAS_STATUS_INTERNAL_ERROR");
+        assertEquals(0, Emu.blas("cublasDestroy_v2", blas.get(ADDRESS, 0)));
+        long p = Emu.malloc(64);
+        Emu.fault("cuMemFree_v2", 1, 0, false);
+        assertEquals(999, cu("cuMemFree_v2", p), "a failing free is CUDA_ERROR_UNKNOWN, not out of memory");
+        Emu.free(p);
+        assertNoNewErrors();
+    }
+
+    @Test
     void hostPinnedMemoryIsTrackedSeparately() {
         MemorySegment p = out();
         check(cu("cuMemAllocHost_v2", p, 4096L), "cuMemAllocHost_v2");

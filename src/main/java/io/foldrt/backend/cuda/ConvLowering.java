@@ -7,7 +7,6 @@ import io.foldrt.backend.cuda.dnn.CudnnHandle;
 import io.foldrt.backend.cuda.driver.Resources;
 import io.foldrt.backend.cuda.geometry.ConvGeometry;
 import io.foldrt.backend.cuda.geometry.ConvPathRule;
-import io.foldrt.backend.cuda.geometry.ConvPathRule.Mode;
 import io.foldrt.backend.cuda.geometry.ConvTransposeGeometry;
 import io.foldrt.ir.Activation;
 import io.foldrt.ir.Node;
@@ -81,15 +80,14 @@ final class ConvLowering {
         ConvPathRule.Decision decision = ConvPathRule.decide(options.convPath(), hasBias, act, algo);
         CudnnDescriptor bias = hasBias ? base.tensor(new int[] {1, g.k(), 1, 1}) : null;
         CudnnDescriptor fusedAct = switch (decision.mode()) {
-            case FUSED_RELU -> scope.add(CudnnDescriptor.activation(cudnn, Cudnn.CUDNN_ACTIVATION_RELU, 0));
-            case FUSED_IDENTITY -> scope.add(CudnnDescriptor.activation(cudnn, Cudnn.CUDNN_ACTIVATION_IDENTITY, 0));
+            case FUSED_RELU -> scope.add(CudnnDescriptor.fusedActivation(cudnn, Cudnn.CUDNN_ACTIVATION_RELU));
+            case FUSED_IDENTITY -> scope.add(CudnnDescriptor.fusedActivation(cudnn, Cudnn.CUDNN_ACTIVATION_IDENTITY));
             default -> null;
         };
         boolean clipKernel = act.kind() == Activation.Kind.CLIP && !act.isRelu6();
-        CudnnDescriptor addAct;
+        CudnnDescriptor addAct; // also used when a fused step falls back to the add path at plan time
         if (act.kind() == Activation.Kind.RELU) {
-            addAct = decision.mode() == Mode.FUSED_RELU ? fusedAct
-                    : scope.add(CudnnDescriptor.activation(cudnn, Cudnn.CUDNN_ACTIVATION_RELU, 0));
+            addAct = scope.add(CudnnDescriptor.activation(cudnn, Cudnn.CUDNN_ACTIVATION_RELU, 0));
         } else if (act.isRelu6()) {
             addAct = scope.add(CudnnDescriptor.activation(cudnn, Cudnn.CUDNN_ACTIVATION_CLIPPED_RELU, 6));
         } else {

@@ -84,9 +84,18 @@ public final class CudnnDescriptor implements AutoCloseable {
         });
     }
 
-    /** An activation descriptor; NaN propagates, as in the reference interpreter. */
+    /** An activation descriptor for cudnnActivationForward; NaN propagates, as in the reference interpreter. */
     public static CudnnDescriptor activation(Cudnn cudnn, int mode, double coef) {
         return create(cudnn, Kind.ACTIVATION, d -> cudnn.setActivationDescriptor(d, mode, Cudnn.CUDNN_PROPAGATE_NAN, coef));
+    }
+
+    /**
+     * The activation descriptor of cudnnConvolutionBiasActivationForward (RELU or IDENTITY). That call
+     * returns CUDNN_STATUS_NOT_SUPPORTED unless reluNanOpt is CUDNN_NOT_PROPAGATE_NAN, so a fused ReLU maps
+     * NaN to 0 where the add path's cudnnActivationForward keeps it.
+     */
+    public static CudnnDescriptor fusedActivation(Cudnn cudnn, int mode) {
+        return create(cudnn, Kind.ACTIVATION, d -> cudnn.setActivationDescriptor(d, mode, Cudnn.CUDNN_NOT_PROPAGATE_NAN, 0));
     }
 
     /** A tensor descriptor whose dims cuDNN derives from another (batch-norm parameters). */
