@@ -5,13 +5,16 @@ import io.foldrt.ir.Node;
 import java.util.List;
 import java.util.Optional;
 
-/** After folding, merges each Gemm that took a BatchNorm with the Gemm right after it (Linear→BN→Linear). */
+/**
+ * After folding, merges each Gemm that took a BatchNorm with the Gemm right after it (Linear→BN→Linear); the
+ * weight product runs on the planner's {@link FoldEngine} (on the GPU with the CUDA engine).
+ */
 final class CollapsePass {
     private static final GemmCollapse RULE = new GemmCollapse();
 
     private CollapsePass() {}
 
-    static Graph run(Graph g, Ledger ledger) {
+    static Graph run(Graph g, Ledger ledger, FoldEngine engine) {
         Graph cur = g;
         GraphIndex idx = new GraphIndex(cur);
         for (Ledger.Draft d : ledger.drafts()) {
@@ -28,7 +31,7 @@ final class CollapsePass {
             }
             GraphEditor ed = new GraphEditor(cur);
             long t0 = System.nanoTime();
-            Node merged = RULE.apply(idx, m.get(), ed);
+            Node merged = RULE.apply(idx, m.get(), ed, engine);
             ledger.foldMillis += (System.nanoTime() - t0) / 1e6;
             ed.replace(List.of(first, second), merged);
             ledger.rewrote(d.bn, List.of(first, second), merged, ed.fragmentOf(merged));

@@ -1,5 +1,6 @@
 package io.foldrt.plan;
 
+import io.foldrt.ir.Tensor;
 import java.util.List;
 
 /**
@@ -13,6 +14,8 @@ import java.util.List;
  * W'   = W * s[channel(W index)]                 (channel per {@link FoldJob.Layout})
  * b'[c] = (b[c] - mean[c]) * s[c] + beta[c]       (b = 0 when the layer has no bias)
  * </pre>
+ *
+ * <p>Engines also compute the weight product of a Linear→BN→Linear collapse ({@link #multiply}).
  */
 public interface FoldEngine {
     /** For reports, e.g. "cpu float64" or "cuda kernel fold_bn (NVIDIA H100)". */
@@ -20,4 +23,19 @@ public interface FoldEngine {
 
     /** Folds every job; results are in job order. */
     List<FoldJob.Result> fold(List<FoldJob> jobs);
+
+    /**
+     * The matrix product {@code C = alpha · op(A) · op(B)} of two row-major float32 matrices, where
+     * {@code op(X)} is X, or X transposed when its flag is set; {@code op(A)} is [M, K], {@code op(B)} is
+     * [K, N] and the result is a new row-major float32 tensor [M, N]. Every element is accumulated in
+     * float64 and rounded to float32 once, after the multiplication by {@code alpha}; engines may sum in any
+     * order (so results may differ from this host default by float64 rounding, far below one float32 ulp
+     * except where the sum cancels to almost zero). This default computes on the host, summing over K in
+     * ascending order.
+     *
+     * @throws IllegalArgumentException if an operand is not a matrix or the inner dimensions differ
+     */
+    default Tensor multiply(Tensor a, boolean transA, Tensor b, boolean transB, double alpha) {
+        return HostProduct.multiply(a, transA, b, transB, alpha);
+    }
 }

@@ -10,7 +10,7 @@ import java.util.Optional;
 /**
  * Two Gemms with nothing between (what Linear → BN → Linear leaves after the BN is folded) become one:
  * Y2 = a2·(a1·op(A)·op(W1) + b1)·op(W2) + c2 = op(A)·(a1·a2·op(W1)·op(W2)) + (a2·b1·op(W2) + c2),
- * multiplied out in float64 and stored as a Linear (transB) weight [N2, K] with bias [N2].
+ * multiplied out in float64 (the weight product by the {@link FoldEngine}) and stored as a Linear (transB) weight [N2, K] with bias [N2].
  */
 final class GemmCollapse implements Rewrite<GemmCollapse.Pair> {
     /** Multiply-adds allowed at plan time (about a second of float64 work on one core). */
@@ -67,30 +67,29 @@ final class GemmCollapse implements Rewrite<GemmCollapse.Pair> {
         return ((Op.Gemm) gemm.op()).transB() ? new int[] {w.dim(1), w.dim(0)} : new int[] {w.dim(0), w.dim(1)};
     }
 
-    /** The merged Gemm, its weight and bias added to {@code ed}; call only on an unrefused match. */
-    Node apply(GraphIndex g, Pair p, GraphEditor ed) {
+    /**
+     * The merged Gemm, its weight and bias added to {@code ed}; call only on an unrefused match. The weight
+     * product goes through {@code engine}: the merged [N2, K] weight is (op(W1)·op(W2))ᵀ = op'(W2)·op'(W1)
+     * scaled by a1·a2, where op' flips each Gemm's transB. The bias a2·b1·op(W2) + c2 is an N1·N2 product,
+     * computed here on the host in float64.
+     */
+    Node apply(GraphIndex g, Pair p, GraphEditor ed, FoldEngine engine) {
         Node a = p.first(), b = p.second();
         Op.Gemm ga = (Op.Gemm) a.op(), gb = (Op.Gemm) b.op();
         int k = dims(g, a)[0], n1 = dims(g, a)[1], n2 = dims(g, b)[1];
-        float[] w1 = g.constant(a.input(1)).data(), w2 = g.constant(b.input(1)).data();
-        double[] b1 = GemmBias.perColumn(g, a, n1), c2 = GemmBias.perColumn(g, b, n2);
+        Tensor t1 = g.constant(a.input(1)), t2 = g.constant(b.input(1));
         double alpha = (double) ga.alpha() * gb.alpha();
-
-        // Row n of the merged [N2, K] weight is sum_j op(W2)[j, n] * op(W1)[:, j]; op(W1)[:, j] is row j of a
-        // transB W1 [N1, K] (contiguous) or column j of W1 [K, N1].
-        int rowStride = ga.transB() ? 1 : n1, colStride = ga.transB() ? k : 1;
-        float[] w = new float[n2 * k];
-        double[] row = new double[k];
+        Tensor product = engine.multiply(t2, !gb.transB(), t1, !ga.transB(), alpha);
+        if (product.shape().length != 2 || product.dim(0) != n2 || product.dim(1) != k) {
+            throw new IllegalStateException(engine.name() + " returned a product of shape "
+                    + Arrays.toString(product.shape()) + ", expected [" + n2 + ", " + k + "]");
+        }
+        float[] w = product.data(), w2 = t2.data();
+        double[] b1 = GemmBias.perColumn(g, a, n1), c2 = GemmBias.perColumn(g, b, n2);
         float[] bias = new float[n2];
         for (int n = 0; n < n2; n++) {
-            Arrays.fill(row, 0);
             double acc = 0;
-            for (int j = 0; j < n1; j++) {
-                double w2jn = gb.transB() ? w2[n * n1 + j] : w2[j * n2 + n];
-                acc += b1[j] * w2jn;
-                for (int kk = 0, i = j * colStride; kk < k; kk++, i += rowStride) row[kk] += w1[i] * w2jn;
-            }
-            for (int kk = 0; kk < k; kk++) w[n * k + kk] = (float) (alpha * row[kk]);
+            for (int j = 0; j < n1; j++) acc += b1[j] * (gb.transB() ? w2[n * n1 + j] : w2[j * n2 + n]);
             bias[n] = (float) (gb.alpha() * acc + c2[n]);
         }
         String wName = ed.addConstant(a.name() + "+" + b.name() + ".weight", new Tensor(new int[] {n2, k}, w));

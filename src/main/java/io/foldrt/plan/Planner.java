@@ -46,7 +46,7 @@ public final class Planner {
         Graph cur = g;
         if (o.fold()) {
             cur = LayerFoldPass.run(original, ledger, o.engine());
-            cur = CollapsePass.run(cur, ledger);
+            cur = CollapsePass.run(cur, ledger, o.engine());
             cur = InputFoldPass.run(cur, ledger);
         }
         List<FoldReport.ActivationFusion> fused = new ArrayList<>();
