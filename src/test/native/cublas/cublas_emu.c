@@ -1,6 +1,6 @@
 /*
  * cublas_emu.c - emulated cuBLAS v2 API: handles, stream, math/pointer modes, workspace, and SGEMM /
- * GemmEx with true column-major semantics.
+ * DGEMM / GemmEx with true column-major semantics (DGEMM reads, accumulates and writes double).
  *
  *   C = alpha * op(A) * op(B) + beta * C, all matrices column-major:
  *   op(A) is m x k, op(B) is k x n, C is m x n; element (i, j) of a matrix X with leading dimension
@@ -192,26 +192,33 @@ EMU_EXPORT cublasStatus_t cublasSetWorkspace_v2(cublas_handle *h, void *ws, size
 
 typedef struct {
     int ta, tb, m, n, k, lda, ldb, ldc;
-    float alpha, beta;
-    const float *a, *b;
-    float *c;
+    int dbl; /* 1: double operands and scalars (DGEMM), 0: float */
+    double alpha, beta;
+    const void *a, *b;
+    void *c;
     char call[32];
 } gemm_work;
 
-/* Bytes a column-major operand spans: (cols - 1) * ld + rows elements. */
-static size_t span(int rows, int cols, int ld) {
-    return rows == 0 || cols == 0 ? 0 : ((size_t) (cols - 1) * (size_t) ld + (size_t) rows) * sizeof(float);
+/* Bytes a column-major operand spans: (cols - 1) * ld + rows elements of `elem` bytes. */
+static size_t span(int rows, int cols, int ld, size_t elem) {
+    return rows == 0 || cols == 0 ? 0 : ((size_t) (cols - 1) * (size_t) ld + (size_t) rows) * elem;
+}
+
+/* Element i of a float (dbl == 0) or double array. */
+static double at(const void *x, size_t i, int dbl) {
+    return dbl ? ((const double *) x)[i] : (double) ((const float *) x)[i];
 }
 
 static int check_operands(const gemm_work *w) {
     int arows = w->ta == OP_N ? w->m : w->k, acols = w->ta == OP_N ? w->k : w->m;
     int brows = w->tb == OP_N ? w->k : w->n, bcols = w->tb == OP_N ? w->n : w->k;
+    size_t e = w->dbl ? sizeof(double) : sizeof(float);
     int bad = 0;
-    if (w->k > 0 && w->alpha != 0.0f) {
-        bad |= emu_check_range(w->a, span(arows, acols, w->lda), EMU_MEM_DEVICE | EMU_MEM_HOST, "GEMM matrix A") != 0;
-        bad |= emu_check_range(w->b, span(brows, bcols, w->ldb), EMU_MEM_DEVICE | EMU_MEM_HOST, "GEMM matrix B") != 0;
+    if (w->k > 0 && w->alpha != 0.0) {
+        bad |= emu_check_range(w->a, span(arows, acols, w->lda, e), EMU_MEM_DEVICE | EMU_MEM_HOST, "GEMM matrix A") != 0;
+        bad |= emu_check_range(w->b, span(brows, bcols, w->ldb, e), EMU_MEM_DEVICE | EMU_MEM_HOST, "GEMM matrix B") != 0;
     }
-    bad |= emu_check_range(w->c, span(w->m, w->n, w->ldc), EMU_MEM_DEVICE | EMU_MEM_HOST, "GEMM matrix C") != 0;
+    bad |= emu_check_range(w->c, span(w->m, w->n, w->ldc, e), EMU_MEM_DEVICE | EMU_MEM_HOST, "GEMM matrix C") != 0;
     if (bad) emu_error("%s: a matrix operand is not inside device memory (see the line above)", w->call);
     return bad;
 }
@@ -220,23 +227,31 @@ static int run_gemm(void *payload) {
     const gemm_work *w = payload;
     if (check_operands(w)) return CUBLAS_STATUS_EXECUTION_FAILED + 1000; /* marks a library status */
     for (int j = 0; j < w->n; j++) {
-        float *cc = w->c + (size_t) j * w->ldc;
         for (int i = 0; i < w->m; i++) {
-            float acc = 0.0f;
-            if (w->alpha != 0.0f)
-                for (int p = 0; p < w->k; p++) {
-                    float av = w->ta == OP_N ? w->a[i + (size_t) p * w->lda] : w->a[p + (size_t) i * w->lda];
-                    float bv = w->tb == OP_N ? w->b[p + (size_t) j * w->ldb] : w->b[j + (size_t) p * w->ldb];
-                    acc += av * bv;
-                }
-            float v = w->alpha * acc;
-            cc[i] = w->beta != 0.0f ? v + w->beta * cc[i] : v;
+            size_t ci = i + (size_t) j * w->ldc;
+            if (w->dbl) { /* float64 products and sum, as cublasDgemm_v2 */
+                double acc = 0.0;
+                if (w->alpha != 0.0)
+                    for (int p = 0; p < w->k; p++)
+                        acc += at(w->a, w->ta == OP_N ? i + (size_t) p * w->lda : p + (size_t) i * w->lda, 1) *
+                               at(w->b, w->tb == OP_N ? p + (size_t) j * w->ldb : j + (size_t) p * w->ldb, 1);
+                double v = w->alpha * acc, *cc = (double *) w->c + ci;
+                *cc = w->beta != 0.0 ? v + w->beta * *cc : v;
+            } else { /* float32 products and sum, as cublasSgemm_v2 */
+                float acc = 0.0f, alpha = (float) w->alpha, beta = (float) w->beta;
+                if (alpha != 0.0f)
+                    for (int p = 0; p < w->k; p++)
+                        acc += (float) at(w->a, w->ta == OP_N ? i + (size_t) p * w->lda : p + (size_t) i * w->lda, 0) *
+                               (float) at(w->b, w->tb == OP_N ? p + (size_t) j * w->ldb : j + (size_t) p * w->ldb, 0);
+                float v = alpha * acc, *cc = (float *) w->c + ci;
+                *cc = beta != 0.0f ? v + beta * *cc : v;
+            }
         }
     }
     return 0;
 }
 
-static cublasStatus_t gemm(const char *call, cublas_handle *h, int ta, int tb, int m, int n, int k, const void *alpha,
+static cublasStatus_t gemm(const char *call, int dbl, cublas_handle *h, int ta, int tb, int m, int n, int k, const void *alpha,
                            const void *a, int lda, const void *b, int ldb, const void *beta, void *c, int ldc) {
     int f = emu_enter(call);
     if (f) return f;
@@ -251,15 +266,16 @@ static cublasStatus_t gemm(const char *call, cublas_handle *h, int ta, int tb, i
     }
     if (m == 0 || n == 0) return CUBLAS_STATUS_SUCCESS;
     if (!alpha || !beta) return CUBLAS_STATUS_INVALID_VALUE;
-    gemm_work w = {ta == OP_C ? OP_T : ta, tb == OP_C ? OP_T : tb, m, n, k, lda, ldb, ldc, 0, 0, a, b, c, ""};
+    gemm_work w = {ta == OP_C ? OP_T : ta, tb == OP_C ? OP_T : tb, m, n, k, lda, ldb, ldc, dbl, 0, 0, a, b, c, ""};
+    size_t e = dbl ? sizeof(double) : sizeof(float);
     snprintf(w.call, sizeof w.call, "%s", call);
     if (h->pointer_mode == 1) { /* device pointers: read them as device memory */
-        if (emu_check_range(alpha, 4, EMU_MEM_DEVICE | EMU_MEM_HOST, "alpha (device pointer mode)") ||
-            emu_check_range(beta, 4, EMU_MEM_DEVICE | EMU_MEM_HOST, "beta (device pointer mode)"))
+        if (emu_check_range(alpha, e, EMU_MEM_DEVICE | EMU_MEM_HOST, "alpha (device pointer mode)") ||
+            emu_check_range(beta, e, EMU_MEM_DEVICE | EMU_MEM_HOST, "beta (device pointer mode)"))
             return CUBLAS_STATUS_INVALID_VALUE;
     }
-    w.alpha = *(const float *) alpha;
-    w.beta = *(const float *) beta;
+    w.alpha = at(alpha, 0, dbl);
+    w.beta = at(beta, 0, dbl);
     if (check_operands(&w)) return CUBLAS_STATUS_EXECUTION_FAILED;
     int r = emu_stream_submit(h->stream, call, run_gemm, &w, sizeof w);
     if (r == 0) return CUBLAS_STATUS_SUCCESS;
@@ -269,7 +285,13 @@ static cublasStatus_t gemm(const char *call, cublas_handle *h, int ta, int tb, i
 EMU_EXPORT cublasStatus_t cublasSgemm_v2(cublas_handle *h, int ta, int tb, int m, int n, int k, const float *alpha,
                                          const float *a, int lda, const float *b, int ldb, const float *beta, float *c,
                                          int ldc) {
-    return gemm("cublasSgemm_v2", h, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    return gemm("cublasSgemm_v2", 0, h, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+EMU_EXPORT cublasStatus_t cublasDgemm_v2(cublas_handle *h, int ta, int tb, int m, int n, int k, const double *alpha,
+                                         const double *a, int lda, const double *b, int ldb, const double *beta,
+                                         double *c, int ldc) {
+    return gemm("cublasDgemm_v2", 1, h, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
 /* GemmEx: FP32 data only (CUDA_R_32F = 0) with an FP32 compute type. */
@@ -290,5 +312,5 @@ EMU_EXPORT cublasStatus_t cublasGemmEx(cublas_handle *h, int ta, int tb, int m, 
         emu_enter("cublasGemmEx");
         return CUBLAS_STATUS_INVALID_VALUE;
     }
-    return gemm("cublasGemmEx", h, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    return gemm("cublasGemmEx", 0, h, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }

@@ -35,13 +35,14 @@ public final class Cublas {
         m.put("cublasSetWorkspace_v2", Sig.of("IAAJ"));
         m.put("cublasGetStatusString", Sig.of("AI")); // bound when present; only used for messages
         m.put("cublasSgemm_v2", Sig.of("IAIIIIIAAIAIAAI"));
+        m.put("cublasDgemm_v2", Sig.of("IAIIIIIAAIAIAAI"));
         SIGNATURES = Collections.unmodifiableMap(m);
     }
 
     private static Cublas instance;
 
     private final NativeLibraries.Library library;
-    private final MethodHandle create, destroy, setStream, getVersion, setMathMode, setWorkspace, sgemm;
+    private final MethodHandle create, destroy, setStream, getVersion, setMathMode, setWorkspace, sgemm, dgemm;
     private final Optional<MethodHandle> statusString;
 
     public static Map<String, FunctionDescriptor> signatures() {
@@ -74,6 +75,7 @@ public final class Cublas {
         setWorkspace = b.require("cublasSetWorkspace_v2");
         statusString = b.optional("cublasGetStatusString");
         sgemm = b.require("cublasSgemm_v2");
+        dgemm = b.require("cublasDgemm_v2");
     }
 
     public List<String> files() {
@@ -132,5 +134,13 @@ public final class Cublas {
                       int ldc) {
         check("cublasSgemm_v2", Binder.status(() ->
                 (int) sgemm.invokeExact(handle, transa, transb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)));
+    }
+
+    /** As {@link #sgemm} in double precision: alpha and beta are host pointers to double, A, B, C hold doubles. */
+    public void dgemm(MemorySegment handle, int transa, int transb, int m, int n, int k, MemorySegment alpha,
+                      MemorySegment a, int lda, MemorySegment b, int ldb, MemorySegment beta, MemorySegment c,
+                      int ldc) {
+        check("cublasDgemm_v2", Binder.status(() ->
+                (int) dgemm.invokeExact(handle, transa, transb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)));
     }
 }

@@ -71,10 +71,11 @@ class SignatureTablesTest {
         e.put("cublasSetWorkspace_v2", "I(A,A,J)");
         e.put("cublasGetStatusString", "A(I)");
         e.put("cublasSgemm_v2", "I(A,I,I,I,I,I,A,A,I,A,I,A,A,I)");
+        e.put("cublasDgemm_v2", "I(A,I,I,I,I,I,A,A,I,A,I,A,A,I)");
         assertTable(e, Cublas.signatures());
         for (String name : Cublas.signatures().keySet()) {
-            // The legacy un-suffixed cublasSgemm/cublasGetVersion have other signatures: never bind them.
-            assertTrue(!name.equals("cublasSgemm") && !name.equals("cublasGetVersion"), name);
+            // The legacy un-suffixed cublasSgemm/cublasDgemm/cublasGetVersion have other signatures: never bind them.
+            assertTrue(!name.equals("cublasSgemm") && !name.equals("cublasDgemm") && !name.equals("cublasGetVersion"), name);
         }
     }
 

@@ -100,7 +100,7 @@ public final class CudaBackend implements Backend {
     /** A fold engine on this backend's GPU, owned by the backend. */
     public synchronized CudaFoldEngine foldEngine() {
         if (closed) throw new IllegalStateException("cuda backend is closed");
-        if (foldEngine == null) foldEngine = new CudaFoldEngine(device, pool, kernels, null);
+        if (foldEngine == null) foldEngine = new CudaFoldEngine(device, pool, kernels, cublas, null);
         return foldEngine;
     }
 

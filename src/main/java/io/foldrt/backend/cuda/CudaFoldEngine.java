@@ -1,5 +1,6 @@
 package io.foldrt.backend.cuda;
 
+import static java.lang.foreign.ValueLayout.JAVA_DOUBLE;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static jcuda.driver.JCudaDriver.cuMemcpyDtoHAsync;
 
@@ -15,12 +16,16 @@ import io.foldrt.backend.cuda.driver.KernelLaunch;
 import io.foldrt.backend.cuda.driver.PinnedBuffer;
 import io.foldrt.backend.cuda.driver.Resources;
 import io.foldrt.backend.cuda.driver.Uploader;
+import io.foldrt.backend.cuda.geometry.GemmMapping;
+import io.foldrt.backend.cuda.dnn.CublasHandle;
 import io.foldrt.ir.Tensor;
+import io.foldrt.nativebind.Cublas;
 import io.foldrt.plan.FoldEngine;
 import io.foldrt.plan.FoldJob;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -29,7 +34,12 @@ import java.util.List;
  * each folded value is rounded to float32 once, with no fused multiply-add (PTX and NVRTC are built with
  * -fmad=false): the results are the {@link FoldEngine} formulas, expected to equal a float64 host fold bit
  * for bit. Jobs are checked on the host first ({@link FoldLayout}); a refused job is a ModelException
- * naming the layer. Thread-safe (calls are serialised).
+ * naming the layer.
+ *
+ * <p>{@link #multiply} (the weight product of a Linear→BN→Linear collapse) runs cublasDgemm_v2: operands are
+ * widened to float64 on the host, multiplied and accumulated in float64 on the device, and rounded to
+ * float32 once on the way back, so results equal the host float64 product up to summation order (see
+ * {@link FoldEngine#multiply}). Thread-safe (calls are serialised).
  */
 public final class CudaFoldEngine implements FoldEngine, AutoCloseable {
     private static final int BLOCK = 256;
@@ -38,17 +48,20 @@ public final class CudaFoldEngine implements FoldEngine, AutoCloseable {
     private final DevicePool pool;
     private final Kernels kernels;
     private final Resources owned; // null when the backend owns device, pool and kernels
+    private Cublas cublas; // loaded on first multiply by a stand-alone engine
     private boolean closed;
 
-    CudaFoldEngine(CudaDevice device, DevicePool pool, Kernels kernels, Resources owned) {
+    CudaFoldEngine(CudaDevice device, DevicePool pool, Kernels kernels, Cublas cublas, Resources owned) {
         this.device = device;
+        this.cublas = cublas;
         this.pool = pool;
         this.kernels = kernels;
         this.owned = owned;
     }
 
     /**
-     * A stand-alone engine on GPU {@code ordinal} that needs only the driver (no cuDNN or cuBLAS).
+     * A stand-alone engine on GPU {@code ordinal} that needs only the driver (no cuDNN; cuBLAS is loaded when
+     * {@link #multiply} is first called).
      *
      * @throws io.foldrt.backend.BackendUnavailableException with a one-line reason without a usable GPU
      */
@@ -59,7 +72,7 @@ public final class CudaFoldEngine implements FoldEngine, AutoCloseable {
             DevicePool pool = scope.add(new DevicePool(new DriverAllocator(device)));
             Kernels kernels = scope.add(new Kernels(device));
             kernels.function(Kernel.FOLD_BN);
-            return new CudaFoldEngine(device, pool, kernels, scope);
+            return new CudaFoldEngine(device, pool, kernels, null, scope);
         } catch (RuntimeException | Error e) {
             try {
                 scope.close();
@@ -77,7 +90,7 @@ public final class CudaFoldEngine implements FoldEngine, AutoCloseable {
 
     @Override
     public synchronized List<FoldJob.Result> fold(List<FoldJob> jobs) {
-        if (closed) throw new IllegalStateException("fold engine is closed");
+        requireOpen();
         if (jobs.isEmpty()) return List.of();
         FoldLayout lay = FoldLayout.of(jobs);
         device.makeCurrent();
@@ -108,6 +121,54 @@ public final class CudaFoldEngine implements FoldEngine, AutoCloseable {
             stream.synchronize();
             return unpack(lay, host.segment());
         }
+    }
+
+    /**
+     * {@code alpha · op(A) · op(B)} with one cublasDgemm_v2 call on a stream of its own; every device and
+     * pinned buffer, the stream and the cuBLAS handle are freed before returning, also when a call fails.
+     */
+    @Override
+    public synchronized Tensor multiply(Tensor a, boolean transA, Tensor b, boolean transB, double alpha) {
+        requireOpen();
+        if (a.rank() != 2 || b.rank() != 2) {
+            throw new IllegalArgumentException("multiply needs two matrices, got shapes " + Arrays.toString(a.shape())
+                    + " and " + Arrays.toString(b.shape()));
+        }
+        int m = a.dim(transA ? 1 : 0), k = a.dim(transA ? 0 : 1), kb = b.dim(transB ? 1 : 0), n = b.dim(transB ? 0 : 1);
+        if (k != kb) throw new IllegalArgumentException("multiply: op(A) is " + m + "x" + k + " but op(B) is " + kb + "x" + n);
+        if (cublas == null) cublas = Cublas.load();
+        device.makeCurrent();
+        long aBytes = 8L * a.size(), bBytes = 8L * b.size(), cBytes = 8L * m * n;
+        try (Resources r = new Resources(); Arena arena = Arena.ofConfined()) {
+            CudaStream stream = r.add(CudaStream.create());
+            DeviceBuffer in = r.add(pool.allocate(aBytes + bBytes, "collapse operands"));
+            DeviceBuffer out = r.add(pool.allocate(cBytes, "collapse product"));
+            try (Uploader up = new Uploader(stream, aBytes + bBytes)) {
+                up.put(in.address(), MemorySegment.ofArray(widen(a.data())));
+                up.put(in.address() + aBytes, MemorySegment.ofArray(widen(b.data())));
+            }
+            CublasHandle h = r.add(CublasHandle.create(cublas, stream, false));
+            GemmMapping g = GemmMapping.rowMajor(m, n, k, transA, transB);
+            cublas.dgemm(h.segment(), g.transa(), g.transb(), g.m(), g.n(), g.k(), arena.allocateFrom(JAVA_DOUBLE, alpha),
+                    MemorySegment.ofAddress(in.address() + aBytes), g.lda(), MemorySegment.ofAddress(in.address()),
+                    g.ldb(), arena.allocateFrom(JAVA_DOUBLE, 0.0), MemorySegment.ofAddress(out.address()), g.ldc());
+            PinnedBuffer host = r.add(PinnedBuffer.allocate(cBytes));
+            Driver.check(cuMemcpyDtoHAsync(host.pointer(0), out.ptr(), cBytes, stream.jcuda()), "cuMemcpyDtoHAsync");
+            stream.synchronize();
+            float[] c = new float[m * n];
+            for (int i = 0; i < c.length; i++) c[i] = (float) host.segment().getAtIndex(JAVA_DOUBLE, i);
+            return new Tensor(new int[] {m, n}, c);
+        }
+    }
+
+    private static double[] widen(float[] x) {
+        double[] d = new double[x.length];
+        for (int i = 0; i < x.length; i++) d[i] = x[i];
+        return d;
+    }
+
+    private void requireOpen() {
+        if (closed) throw new IllegalStateException("fold engine is closed");
     }
 
     private static List<FoldJob.Result> unpack(FoldLayout lay, MemorySegment host) {
