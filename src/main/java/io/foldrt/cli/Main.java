@@ -51,6 +51,7 @@ public final class Main implements Runnable {
                 .addSubcommand(new BenchCommand(ctx))
                 .addSubcommand(new DemoCommand(ctx))
                 .addSubcommand(new FoldCommand(ctx))
+                .addSubcommand(new BenchReportCommand())
                 .addSubcommand(new CommandLine.HelpCommand());
         // Set after the subcommands are added: these settings apply to the hierarchy as it is now.
         cl.setOut(o);
@@ -71,7 +72,7 @@ public final class Main implements Runnable {
     /** {@code foldrt} without a command. */
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "missing command (info, run, bench, demo or fold)");
+        throw new ParameterException(spec.commandLine(), "missing command (info, run, bench, demo, fold or bench-report)");
     }
 
     private static int parameterError(ParameterException ex, PrintWriter err) {

@@ -35,6 +35,7 @@ final class OutputPaths {
                 throw new ModelException(target + ": directory " + dir + " does not exist");
             }
             if (Files.isDirectory(abs)) throw new ModelException(target + ": is a directory, expected a file path");
+            if (!Files.isWritable(dir)) throw new ModelException(target + ": directory " + dir + " is not writable");
         }
     }
 
