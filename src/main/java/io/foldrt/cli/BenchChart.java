@@ -15,7 +15,6 @@ import javax.imageio.ImageIO;
 import org.knowm.xchart.BoxChart;
 import org.knowm.xchart.BoxChartBuilder;
 import org.knowm.xchart.style.BoxStyler;
-import org.knowm.xchart.style.Styler;
 
 /**
  * A PNG of the latency distributions: one box plot per model and batch size (each with its own latency axis, since
@@ -25,8 +24,6 @@ import org.knowm.xchart.style.Styler;
  */
 final class BenchChart {
     static final int PANEL_WIDTH = 560, PANEL_HEIGHT = 400, HEADER = 56, MAX_COLUMNS = 3;
-    private static final Color[] SIDE_COLORS = {new Color(0xD6604D), new Color(0x4393C3), new Color(0x999999),
-            new Color(0x5AAE61), new Color(0x9970AB), new Color(0xE08214)};
 
     private BenchChart() {}
 
@@ -102,17 +99,12 @@ final class BenchChart {
         st.setYAxisDecimalPattern("#,##0.###");
         st.setToolTipsEnabled(false);
         st.setMarkerSize(4);
-        List<Color> colors = new ArrayList<>();
-        int i = 0;
         for (JsonNode s : r.path("sides")) {
             JsonNode samples = s.path("samples_ms");
             double[] v = new double[samples.size()];
             for (int k = 0; k < v.length; k++) v[k] = samples.get(k).asDouble();
             chart.addSeries(s.path("name").asText(), v);
-            colors.add(SIDE_COLORS[i++ % SIDE_COLORS.length]);
         }
-        st.setSeriesColors(colors.toArray(Color[]::new));
-        st.setLegendPosition(Styler.LegendPosition.OutsideS);
         return chart;
     }
 }

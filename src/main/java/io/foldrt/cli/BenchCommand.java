@@ -32,7 +32,7 @@ import picocli.CommandLine.Parameters;
                 "more models and batch sizes; optionally next to peer engines on the same ONNX file.",
                 "All sides are timed in interleaved rounds after a warm-up; progress goes to stderr."})
 final class BenchCommand extends CliCommand {
-    @Parameters(arity = "0..*", paramLabel = "MODEL", description = "Zoo model names or .onnx files.")
+    @Parameters(arity = "0..*", split = ",", paramLabel = "MODEL", description = "Zoo model names or .onnx files.")
     List<String> modelArgs = new ArrayList<>();
 
     @Option(names = "--model", split = ",", paramLabel = "NAME", description = "Models, comma-separated, instead of MODEL.")
@@ -228,14 +228,14 @@ final class BenchCommand extends CliCommand {
     private static void printLayers(Benchmark.LayerTimes l, PrintWriter out) {
         Map<String, Double> a = Benchmark.LayerTimes.byType(l.separate(), l.opTypes());
         Map<String, Double> b = Benchmark.LayerTimes.byType(l.folded(), l.opTypes());
-        out.printf(Locale.ROOT, "%-14s %10s %10s %10s  (per-layer profile, mean ms per pass)%n", "by operator", "separate",
+        out.printf(Locale.ROOT, "%-20s %10s %10s %10s  (per-layer profile, mean ms per pass)%n", "by operator", "separate",
                 "folded", "change");
         List<String> types = new ArrayList<>(a.keySet());
         for (String t : b.keySet()) if (!types.contains(t)) types.add(t);
         types.sort(Comparator.comparingDouble((String t) -> -Math.max(a.getOrDefault(t, 0.0), b.getOrDefault(t, 0.0))));
         for (String t : types) {
             double x = a.getOrDefault(t, 0.0), y = b.getOrDefault(t, 0.0);
-            out.printf(Locale.ROOT, "  %-12s %10s %10s %+10.3f%n", t, Fmt.ms(x), Fmt.ms(y), y - x);
+            out.printf(Locale.ROOT, "  %-18s %10s %10s %+10.3f%n", t, Fmt.ms(x), Fmt.ms(y), y - x);
         }
     }
 

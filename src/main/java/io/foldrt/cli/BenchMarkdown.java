@@ -2,9 +2,11 @@ package io.foldrt.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -121,6 +123,16 @@ final class BenchMarkdown {
         md.append("Command: `").append(m.path("command").asText()).append("`");
         if (!run.path("skipped").asText().isEmpty()) md.append("  \nSkipped: ").append(run.path("skipped").asText());
         md.append("\n\n");
+        JsonNode jmh = run.path("jmh");
+        pivot(md, jmh, "ConvBnBench", "variant", List.of("conv", "conv_bn", "folded", "conv_bn_relu", "folded_relu"),
+                "conv_bn", "folded", "Conv vs conv+BN vs folded, per layer shape");
+        pivot(md, jmh, "BatchNormPassBench", "variant", List.of("bn", "none"), "bn", "none",
+                "The BatchNorm pass alone vs nothing, per layer output shape");
+        pivot(md, jmh, "ModelLatencyBench", "mode", List.of("separate", "folded"), "separate", "folded",
+                "Whole model, BatchNorm separate vs folded");
+        pivot(md, jmh, "PlannerFoldBench", "work", List.of("fold", "fold_probe"), null, null,
+                "Planner time per model (fold alone; fold plus the float64 error probe)");
+        md.append("<details><summary>All JMH rows</summary>\n\n");
         row(md, List.of("benchmark", "parameters", "median", "p99", "mean ± error", "unit", "samples"));
         separator(md, 7);
         for (JsonNode b : run.path("jmh")) {
@@ -133,8 +145,47 @@ final class BenchMarkdown {
                     num(pm.path("score")) + " ± " + num(pm.path("scoreError")), pm.path("scoreUnit").asText(),
                     samples(pm)));
         }
-        md.append('\n');
+        md.append("\n</details>\n\n");
         return md.toString();
+    }
+
+    /**
+     * One row per parameter set of {@code bench} (less {@code key}), one column per value of {@code key} with that
+     * row's median, and the ratio of the {@code num} and {@code den} columns' medians when both are given.
+     */
+    private static void pivot(StringBuilder md, JsonNode jmh, String bench, String key, List<String> columns,
+                              String num, String den, String title) {
+        Map<String, Map<String, JsonNode>> rows = new LinkedHashMap<>();
+        String unit = "";
+        for (JsonNode b : jmh) {
+            String method = b.path("benchmark").asText();
+            if (!method.substring(0, Math.max(0, method.lastIndexOf('.'))).endsWith("." + bench)) continue;
+            List<String> params = new ArrayList<>();
+            b.path("params").properties().forEach(e -> {
+                if (!e.getKey().equals(key)) params.add(e.getKey() + "=" + e.getValue().asText());
+            });
+            rows.computeIfAbsent(String.join(" ", params), k -> new LinkedHashMap<>())
+                    .put(b.path("params").path(key).asText(), b.path("primaryMetric"));
+            unit = b.path("primaryMetric").path("scoreUnit").asText();
+        }
+        if (rows.isEmpty()) return;
+        md.append(title).append(" (median ").append(unit).append(")\n\n");
+        List<String> head = new ArrayList<>(List.of("parameters"));
+        head.addAll(columns);
+        if (num != null) head.add(num + " / " + den);
+        row(md, head);
+        separator(md, head.size());
+        rows.forEach((params, byKey) -> {
+            List<String> cells = new ArrayList<>(List.of(params));
+            for (String c : columns) cells.add(byKey.containsKey(c) ? num(byKey.get(c).path("scorePercentiles").path("50.0")) : "");
+            if (num != null) {
+                JsonNode a = byKey.get(num), b = byKey.get(den);
+                cells.add(a == null || b == null ? "" : String.format(Locale.ROOT, "%.3f",
+                        a.path("scorePercentiles").path("50.0").asDouble() / b.path("scorePercentiles").path("50.0").asDouble()));
+            }
+            row(md, cells);
+        });
+        md.append('\n');
     }
 
     private static String samples(JsonNode pm) {

@@ -110,6 +110,9 @@ class BenchOutputsTest {
         assertTrue(jmh >= 0 && jmh < feb && feb < jan, md);
         assertTrue(md.contains("| ConvBnBench.forward | shape=r50_l1_3x3 variant=folded | 1.400 | 2.000 | 1.500 ± 0.100 | ms/op | 32 |"), md);
         assertTrue(md.contains("Skipped: cuda: libcuda.so.1 not found"), md);
+        assertTrue(md.contains("Conv vs conv+BN vs folded, per layer shape (median ms/op)\n\n"
+                + "| parameters | conv | conv_bn | folded | conv_bn_relu | folded_relu | conv_bn / folded |\n"), md);
+        assertTrue(md.contains("| shape=r50_l1_3x3 |  |  | 1.400 |  |  |  |\n"), md);
 
         CliHarness.Result missing = new CliHarness().run("bench-report", dir.resolve("nope").toString());
         assertEquals(2, missing.code());
