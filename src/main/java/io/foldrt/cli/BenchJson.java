@@ -29,6 +29,7 @@ final class BenchJson {
         root.set("machine", machine(report.machine()));
         ObjectNode cfg = root.putObject("config");
         Benchmark.Config c = report.config();
+        cfg.put("engine", "FoldRT");
         cfg.put("device", report.device());
         cfg.put("threads", report.threads());
         ArrayNode batches = cfg.putArray("batches");

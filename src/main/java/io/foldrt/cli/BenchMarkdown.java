@@ -31,7 +31,7 @@ final class BenchMarkdown {
         md.append("Date: ").append(m.path("date").asText()).append("; commit `").append(m.path("commit").asText())
                 .append("`  \n");
         md.append("Command: `").append(m.path("command").asText()).append("`  \n");
-        md.append("Method: FoldRT on ").append(c.path("device").asText()).append("; ").append(c.path("warmup").asInt())
+        md.append("Method: ").append(engine(run)).append(" on ").append(c.path("device").asText()).append("; ").append(c.path("warmup").asInt())
                 .append(" warm-up and ").append(c.path("iters").asInt()).append(" timed passes per side in ")
                 .append(c.path("rounds").asInt()).append(" interleaved rounds (the order of the sides rotates each round)")
                 .append(c.path("trials").asInt() > 1 ? ", " + c.path("trials").asInt() + " trials (each compiles afresh)" : "")
@@ -42,6 +42,11 @@ final class BenchMarkdown {
         peerTable(run, md);
         layerTables(run, md);
         return md.toString();
+    }
+
+    /** The engine a result file measured: "FoldRT" (foldrt bench), "PyTorch" (bench/pytorch/compare.py), ... */
+    static String engine(JsonNode run) {
+        return run.path("config").path("engine").asText("FoldRT");
     }
 
     private static void latencyTable(JsonNode run, StringBuilder md) {

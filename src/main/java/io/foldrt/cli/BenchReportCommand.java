@@ -63,7 +63,9 @@ final class BenchReportCommand implements Callable<Integer> {
             JsonNode j = read(f);
             String format = j.path("format").asText();
             if (format.equals(BenchJson.FORMAT)) {
-                md.append("## ").append(f.getFileName()).append(" (foldrt bench)\n\n").append(BenchMarkdown.section(j));
+                String by = BenchMarkdown.engine(j).equals("FoldRT") ? "foldrt bench" : BenchMarkdown.engine(j);
+                md.append("## ").append(f.getFileName()).append(" (").append(by).append(")\n\n")
+                        .append(BenchMarkdown.section(j));
                 n++;
             } else if (format.equals(JMH_FORMAT)) {
                 md.append("## ").append(f.getFileName()).append(" (JMH)\n\n").append(BenchMarkdown.jmhSection(j));

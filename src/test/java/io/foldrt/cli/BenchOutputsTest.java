@@ -101,6 +101,9 @@ class BenchOutputsTest {
                      "scorePercentiles": {"50.0": 1.4, "99.0": 2.0}, "rawDataHistogram": [[[[1.4, 30], [2.0, 2]]]]}}]}
                 """);
         Files.writeString(dir.resolve("notes.txt"), "ignored");
+        ObjectNode torch = BenchJson.toJson(report(1));
+        ((ObjectNode) torch.get("config")).put("engine", "PyTorch");
+        Files.write(dir.resolve("gpu-torch.json"), BenchJson.bytes(torch));
         CliHarness.Result r = new CliHarness().run("bench-report", dir.toString());
         assertEquals(0, r.code(), r.err());
         String md = Files.readString(dir.resolve("README.md"));
@@ -110,6 +113,9 @@ class BenchOutputsTest {
         assertTrue(jmh >= 0 && jmh < feb && feb < jan, md);
         assertTrue(md.contains("| ConvBnBench.forward | shape=r50_l1_3x3 variant=folded | 1.400 | 2.000 | 1.500 ± 0.100 | ms/op | 32 |"), md);
         assertTrue(md.contains("Skipped: cuda: libcuda.so.1 not found"), md);
+        int torchAt = md.indexOf("## gpu-torch.json (PyTorch)\n");
+        assertTrue(torchAt > jmh && md.indexOf("Method: PyTorch on cpu (2 threads)", torchAt) > 0, md);
+        assertTrue(md.indexOf("Method: FoldRT on cpu (2 threads)", feb) > 0, md);
         assertTrue(md.contains("Conv vs conv+BN vs folded, per layer shape (median ms/op)\n\n"
                 + "| parameters | conv | conv_bn | folded | conv_bn_relu | folded_relu | conv_bn / folded |\n"), md);
         assertTrue(md.contains("| shape=r50_l1_3x3 |  |  | 1.400 |  |  |  |\n"), md);
