@@ -73,7 +73,8 @@ final class BenchChart {
         g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
         g.drawString("FoldRT latency, BatchNorm separate vs folded (" + c.path("device").asText() + ")", 12, 22);
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
-        String line = m.path("cpu").asText() + ", " + m.path("cores").asInt() + " cores, load " + m.path("load_average").asText()
+        String line = m.path("cpu").asText() + ", " + m.path("cores").asInt() + " cores, load "
+                + m.path("load_average").asText()
                 + " | " + c.path("iters").asInt() + " passes per side x " + c.path("trials").asInt() + " trial(s), "
                 + c.path("rounds").asInt() + " interleaved rounds | " + m.path("date").asText();
         g.drawString(line, 12, 42);

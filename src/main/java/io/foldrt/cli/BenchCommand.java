@@ -195,7 +195,9 @@ final class BenchCommand extends CliCommand {
         out.println(r.model() + ", batch " + r.batch() + ", on " + r.device() + " (" + r.separate().count()
                 + " timed passes per side)");
         out.printf(Locale.ROOT, "%-14s %10s %10s %10s %10s%n", "latency (ms)", "median", "p90", "p99", "mean");
-        for (Benchmark.SideResult s : r.sides()) row(out, s.name().equals(Benchmark.SEPARATE) ? "separate BN" : s.name(), s.stats());
+        for (Benchmark.SideResult s : r.sides()) {
+            row(out, s.name().equals(Benchmark.SEPARATE) ? "separate BN" : s.name(), s.stats());
+        }
         Bootstrap.Interval sp = r.speedup();
         out.printf(Locale.ROOT, "speedup        %.2fx (median separate / median folded), 95%% CI %.2f-%.2f%n",
                 sp.estimate(), sp.low(), sp.high());

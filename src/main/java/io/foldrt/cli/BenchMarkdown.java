@@ -31,7 +31,8 @@ final class BenchMarkdown {
         md.append("Date: ").append(m.path("date").asText()).append("; commit `").append(m.path("commit").asText())
                 .append("`  \n");
         md.append("Command: `").append(m.path("command").asText()).append("`  \n");
-        md.append("Method: ").append(engine(run)).append(" on ").append(c.path("device").asText()).append("; ").append(c.path("warmup").asInt())
+        md.append("Method: ").append(engine(run)).append(" on ").append(c.path("device").asText()).append("; ")
+                .append(c.path("warmup").asInt())
                 .append(" warm-up and ").append(c.path("iters").asInt()).append(" timed passes per side in ")
                 .append(c.path("rounds").asInt()).append(" interleaved rounds (the order of the sides rotates each round)")
                 .append(c.path("trials").asInt() > 1 ? ", " + c.path("trials").asInt() + " trials (each compiles afresh)" : "")
@@ -54,6 +55,8 @@ final class BenchMarkdown {
         List<String> head = new ArrayList<>(List.of("model", "batch"));
         for (String s : sides) head.add(s + " ms: median (p90, p99)");
         head.add("speedup [95% CI]");
+        boolean trials = run.path("config").path("trials").asInt(1) > 1;
+        if (trials) head.add("speedup per trial (min-max)");
         row(md, head);
         separator(md, head.size());
         for (JsonNode r : run.path("results")) {
@@ -64,15 +67,31 @@ final class BenchMarkdown {
                         + ms(side.path("p99_ms")) + ")");
             }
             cells.add(interval(r.path("speedup")));
+            if (trials) cells.add(trialRange(side(r, "separate"), side(r, "folded")));
             row(md, cells);
         }
         md.append('\n');
     }
 
+    /** Range of separate / folded over the trials' medians: the spread the pooled interval does not show. */
+    private static String trialRange(JsonNode sep, JsonNode fold) {
+        if (sep == null || fold == null) return "";
+        JsonNode a = sep.path("trial_medians_ms"), b = fold.path("trial_medians_ms");
+        double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < Math.min(a.size(), b.size()); i++) {
+            double q = a.get(i).asDouble() / b.get(i).asDouble();
+            lo = Math.min(lo, q);
+            hi = Math.max(hi, q);
+        }
+        return lo > hi ? "" : String.format(Locale.ROOT, "%.3f-%.3f", lo, hi);
+    }
+
     private static void peerTable(JsonNode run, StringBuilder md) {
         Set<String> ratios = new LinkedHashSet<>();
         for (JsonNode r : run.path("results")) {
-            for (JsonNode q : r.path("peer_ratios")) ratios.add(q.path("numerator").asText() + " / " + q.path("denominator").asText());
+            for (JsonNode q : r.path("peer_ratios")) {
+                ratios.add(q.path("numerator").asText() + " / " + q.path("denominator").asText());
+            }
         }
         if (ratios.isEmpty()) return;
         md.append("FoldRT / peer latency, same ONNX file and inputs, ").append(run.path("config").path("threads").asInt())
@@ -182,15 +201,20 @@ final class BenchMarkdown {
         separator(md, head.size());
         rows.forEach((params, byKey) -> {
             List<String> cells = new ArrayList<>(List.of(params));
-            for (String c : columns) cells.add(byKey.containsKey(c) ? num(byKey.get(c).path("scorePercentiles").path("50.0")) : "");
+            for (String c : columns) cells.add(byKey.containsKey(c) ? num(median(byKey.get(c))) : "");
             if (num != null) {
                 JsonNode a = byKey.get(num), b = byKey.get(den);
-                cells.add(a == null || b == null ? "" : String.format(Locale.ROOT, "%.3f",
-                        a.path("scorePercentiles").path("50.0").asDouble() / b.path("scorePercentiles").path("50.0").asDouble()));
+                cells.add(a == null || b == null ? ""
+                        : String.format(Locale.ROOT, "%.3f", median(a).asDouble() / median(b).asDouble()));
             }
             row(md, cells);
         });
         md.append('\n');
+    }
+
+    /** The median of a JMH primary metric (sample mode's 50th percentile). */
+    private static JsonNode median(JsonNode primaryMetric) {
+        return primaryMetric.path("scorePercentiles").path("50.0");
     }
 
     private static String samples(JsonNode pm) {

@@ -64,8 +64,12 @@ final class BenchReportCommand implements Callable<Integer> {
             String format = j.path("format").asText();
             if (format.equals(BenchJson.FORMAT)) {
                 String by = BenchMarkdown.engine(j).equals("FoldRT") ? "foldrt bench" : BenchMarkdown.engine(j);
-                md.append("## ").append(f.getFileName()).append(" (").append(by).append(")\n\n")
-                        .append(BenchMarkdown.section(j));
+                md.append("## ").append(f.getFileName()).append(" (").append(by).append(")\n\n");
+                String png = f.getFileName().toString().replaceFirst("\\.json$", ".png");
+                if (Files.isRegularFile(f.resolveSibling(png))) {
+                    md.append("![latency distributions](").append(png).append(")\n\n");
+                }
+                md.append(BenchMarkdown.section(j));
                 n++;
             } else if (format.equals(JMH_FORMAT)) {
                 md.append("## ").append(f.getFileName()).append(" (JMH)\n\n").append(BenchMarkdown.jmhSection(j));

@@ -70,6 +70,19 @@ class BenchOutputsTest {
         assertTrue(md.contains("| BatchNormalization | 3.000 | 0.000 | -3.000 |"), md);
         assertTrue(md.contains("| **total** | 9.000 | 6.500 | -2.500 |"), md);
         assertTrue(!md.contains("Where the time goes: model1"), "no layer table without layer times");
+        assertTrue(!md.contains("per trial"), "one trial: no trial column");
+    }
+
+    @Test
+    void markdownShowsTheSpreadOfTheTrialsWhenThereAreSeveral() {
+        ObjectNode j = BenchJson.toJson(report(1));
+        ((ObjectNode) j.get("config")).put("trials", 3);
+        JsonNode sides = j.get("results").get(0).get("sides");
+        ((ObjectNode) sides.get(0)).putArray("trial_medians_ms").add(10.0).add(12.0).add(11.0);
+        ((ObjectNode) sides.get(1)).putArray("trial_medians_ms").add(10.0).add(8.0).add(10.0);
+        String md = BenchMarkdown.render(j);
+        assertTrue(md.contains("| speedup [95% CI] | speedup per trial (min-max) |\n"), md);
+        assertTrue(md.contains("] | 1.000-1.500 |\n"), md);
     }
 
     @Test
@@ -101,6 +114,7 @@ class BenchOutputsTest {
                      "scorePercentiles": {"50.0": 1.4, "99.0": 2.0}, "rawDataHistogram": [[[[1.4, 30], [2.0, 2]]]]}}]}
                 """);
         Files.writeString(dir.resolve("notes.txt"), "ignored");
+        Files.write(dir.resolve("bench-2025-02-01.png"), BenchChart.png(BenchJson.toJson(report(2))));
         ObjectNode torch = BenchJson.toJson(report(1));
         ((ObjectNode) torch.get("config")).put("engine", "PyTorch");
         Files.write(dir.resolve("gpu-torch.json"), BenchJson.bytes(torch));
@@ -113,6 +127,8 @@ class BenchOutputsTest {
         assertTrue(jmh >= 0 && jmh < feb && feb < jan, md);
         assertTrue(md.contains("| ConvBnBench.forward | shape=r50_l1_3x3 variant=folded | 1.400 | 2.000 | 1.500 ± 0.100 | ms/op | 32 |"), md);
         assertTrue(md.contains("Skipped: cuda: libcuda.so.1 not found"), md);
+        assertTrue(md.contains("## bench-2025-02-01.json (foldrt bench)\n\n![latency distributions](bench-2025-02-01.png)\n"), md);
+        assertTrue(!md.contains("bench-2025-01-01.png"), "no link to a chart that does not exist");
         int torchAt = md.indexOf("## gpu-torch.json (PyTorch)\n");
         assertTrue(torchAt > jmh && md.indexOf("Method: PyTorch on cpu (2 threads)", torchAt) > 0, md);
         assertTrue(md.indexOf("Method: FoldRT on cpu (2 threads)", feb) > 0, md);
