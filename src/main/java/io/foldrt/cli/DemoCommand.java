@@ -4,6 +4,7 @@ import io.foldrt.runtime.Device;
 import io.foldrt.runtime.FoldSummary;
 import io.foldrt.runtime.Model;
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import picocli.CommandLine.Command;
@@ -38,13 +39,14 @@ final class DemoCommand extends CliCommand {
         Model m = loadModel(model);
         PrintWriter err = err();
         err.println("foldrt: measuring " + m.name() + " twice, BatchNorm separate and folded; progress below...");
-        Benchmark.Result r = Benchmark.run(m, device, Map.of(), new Benchmark.Config(1, warmup, iters, 5, 42),
+        Benchmark.CaseResult r = Benchmark.single(m, device, Map.of(),
+                new Benchmark.Config(List.of(1), warmup, iters, 5, 1, 42, false, Bootstrap.DEFAULT_RESAMPLES),
                 ctx.backends(), n -> err.println("foldrt: " + n), p -> err.println("  " + p));
         explain(r, out());
         return 0;
     }
 
-    static void explain(Benchmark.Result r, PrintWriter out) {
+    static void explain(Benchmark.CaseResult r, PrintWriter out) {
         FoldSummary f = r.report();
         out.println("FoldRT demo: " + r.model() + ", batch 1, on " + r.device());
         out.println();
@@ -62,11 +64,11 @@ final class DemoCommand extends CliCommand {
         out.printf(Locale.ROOT, "  %-26s %14s %14s%n", "latency, p90 (ms)", Fmt.ms(r.separate().p90()),
                 Fmt.ms(r.folded().p90()));
         out.println();
-        out.printf(Locale.ROOT, "  speedup: %.2fx  (median separate / median folded; above 1 means folding is faster)%n",
-                r.speedup());
+        out.printf(Locale.ROOT, "  speedup: %.2fx  (median separate / median folded; above 1 means folding is faster;"
+                + " 95%% CI %.2f-%.2f)%n", r.speedup().estimate(), r.speedup().low(), r.speedup().high());
         out.println("  folded: " + f.foldedCount() + " BatchNorm layers into the layer before them; " + f.keptCount()
                 + " kept separate (see 'foldrt info " + r.model() + "' for why)");
-        out.println("  largest difference between folded and separate outputs: " + Fmt.error(r.outputMaxAbsDiff())
+        out.println("  largest difference between folded and separate outputs: " + Fmt.error(r.outputDiffs().get(Benchmark.FOLDED))
                 + " on this input, " + Fmt.error(f.maxAbsError()) + " by the planner's probe (float32 rounding)");
         out.println();
         out.println("Next: 'foldrt bench " + r.model() + " --batch 8' for more detail, 'foldrt run' on your own .npy input.");

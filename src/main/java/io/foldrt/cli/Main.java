@@ -52,6 +52,7 @@ public final class Main implements Runnable {
                 .addSubcommand(new DemoCommand(ctx))
                 .addSubcommand(new FoldCommand(ctx))
                 .addSubcommand(new ServeCommand(ctx))
+                .addSubcommand(new BenchReportCommand())
                 .addSubcommand(new CommandLine.HelpCommand());
         // Set after the subcommands are added: these settings apply to the hierarchy as it is now.
         cl.setOut(o);
@@ -72,7 +73,7 @@ public final class Main implements Runnable {
     /** {@code foldrt} without a command. */
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "missing command (info, run, bench, demo, fold or serve)");
+        throw new ParameterException(spec.commandLine(), "missing command (info, run, bench, demo, fold, serve or bench-report)");
     }
 
     private static int parameterError(ParameterException ex, PrintWriter err) {

@@ -7,6 +7,10 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
 
 /**
  * Writes output files atomically: into a temporary file beside the target, then renamed over it, so a
@@ -31,6 +35,7 @@ public final class AtomicFiles {
             try (OutputStream out = Files.newOutputStream(tmp)) {
                 body.write(out);
             }
+            keepPermissions(tmp, abs);
             try {
                 Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
@@ -66,6 +71,18 @@ public final class AtomicFiles {
             throw new ModelException(target + ": directory " + dir + " does not exist");
         }
         if (Files.isDirectory(abs)) throw new ModelException(target + ": is a directory, expected a file path");
+        if (!Files.isWritable(dir)) throw new ModelException(target + ": directory " + dir + " is not writable");
+    }
+
+    /**
+     * A temporary file is created owner-only (0600); the result should look like any other written file: the
+     * replaced file's permissions, or rw-r--r-- for a new one.
+     */
+    private static void keepPermissions(Path tmp, Path target) throws IOException {
+        if (!Files.getFileStore(tmp).supportsFileAttributeView(PosixFileAttributeView.class)) return;
+        Set<PosixFilePermission> perms = Files.exists(target)
+                ? Files.getPosixFilePermissions(target) : PosixFilePermissions.fromString("rw-r--r--");
+        Files.setPosixFilePermissions(tmp, perms);
     }
 
     /** Same path, or the same file reached through a symbolic or hard link. */

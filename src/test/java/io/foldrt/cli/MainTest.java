@@ -143,9 +143,9 @@ class MainTest {
 
     @Test
     void benchModelGivenTwiceOrNotAtAll() {
-        assertBadInput("give the model as MODEL or --model, not both (see 'foldrt bench --help')",
+        assertBadInput("give models as MODEL or --model, not both (see 'foldrt bench --help')",
                 cli.run("bench", "tiny_cnn", "--model", "tiny_cnn"));
-        assertBadInput("missing model: give MODEL or --model NAME (see 'foldrt bench --help')", cli.run("bench"));
+        assertBadInput("missing model: give MODEL or --model NAME[,NAME...] (see 'foldrt bench --help')", cli.run("bench"));
     }
 
     @Test
@@ -154,7 +154,7 @@ class MainTest {
                 cli.run("run", "tiny_cnn", "--input", "x.npy", "--bogus"));
         assertBadInput("Missing required option: '--input=[NAME=]FILE' (see 'foldrt run --help')",
                 cli.run("run", "tiny_cnn"));
-        assertBadInput("missing command (info, run, bench, demo, fold or serve) (see 'foldrt --help')", cli.run());
+        assertBadInput("missing command (info, run, bench, demo, fold, serve or bench-report) (see 'foldrt --help')", cli.run());
     }
 
     @Test

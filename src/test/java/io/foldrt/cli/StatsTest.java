@@ -32,4 +32,16 @@ class StatsTest {
         Stats.of(a);
         assertEquals(3, a[0]);
     }
+
+    @Test
+    void percentilesOfAHundredValues() {
+        // 1..100: numpy.percentile(range(1, 101), [50, 90, 99]) == [50.5, 90.1, 99.01]
+        double[] v = new double[100];
+        for (int i = 0; i < 100; i++) v[99 - i] = i + 1;
+        Stats s = Stats.of(v);
+        assertEquals(50.5, s.median(), 1e-12);
+        assertEquals(90.1, s.p90(), 1e-12);
+        assertEquals(99.01, s.p99(), 1e-12);
+        assertEquals(50.5, s.mean(), 1e-12);
+    }
 }

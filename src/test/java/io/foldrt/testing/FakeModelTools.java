@@ -19,7 +19,8 @@ import java.util.function.Supplier;
  * A stand-in for the model zoo, ONNX import/export and planner, which are built on other branches.
  * <ul>
  *   <li>Zoo: {@code tiny_cnn} and {@code two_inputs} from {@link TestModels}.</li>
- *   <li>"ONNX" files are text files holding a zoo name; export writes a text file describing the graph.</li>
+ *   <li>"ONNX" files are text files holding a zoo name; export writes a text file describing the graph, which
+ *       import reads back as that zoo model.</li>
  *   <li>Planning does not change the graph; it reports every BatchNorm as folded when asked to fold, and records
  *       each request so tests can check what the CLI asked for.</li>
  * </ul>
@@ -28,7 +29,11 @@ public class FakeModelTools implements ModelTools {
     private static final Map<String, Supplier<Graph>> ZOO = Map.of(
             "tiny_cnn", TestModels::tinyCnn, "two_inputs", TestModels::twoInputs);
 
+    private static final String FAKE_ONNX = "fake onnx: ";
+
     public final List<PlanRequest> planRequests = new CopyOnWriteArrayList<>();
+    /** Files given to {@link #importOnnx}, in order. */
+    public final List<Path> imported = new CopyOnWriteArrayList<>();
 
     @Override
     public List<String> zooNames() {
@@ -46,6 +51,9 @@ public class FakeModelTools implements ModelTools {
     public Graph importOnnx(Path file) {
         try {
             String name = Files.readString(file).strip();
+            // What exportOnnx below writes reads back as the model it was exported from.
+            if (name.startsWith(FAKE_ONNX)) name = name.substring(FAKE_ONNX.length(), name.indexOf(','));
+            imported.add(file);
             if (!ZOO.containsKey(name)) throw new ModelException(file + ": not an ONNX model (fake importer)");
             return ZOO.get(name).get();
         } catch (IOException e) {
@@ -60,7 +68,7 @@ public class FakeModelTools implements ModelTools {
 
     @Override
     public void exportOnnx(Graph graph, Path out, int opset, Path... inputsNotToOverwrite) {
-        String text = "fake onnx: " + graph.name() + ", opset " + opset + ", " + graph.nodes().size() + " nodes\n";
+        String text = FAKE_ONNX + graph.name() + ", opset " + opset + ", " + graph.nodes().size() + " nodes\n";
         AtomicFiles.write(out, o -> o.write(text.getBytes(StandardCharsets.UTF_8)), inputsNotToOverwrite);
     }
 

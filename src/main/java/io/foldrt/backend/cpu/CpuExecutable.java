@@ -2,6 +2,7 @@ package io.foldrt.backend.cpu;
 
 import io.foldrt.backend.ActivationMemory;
 import io.foldrt.backend.Executable;
+import io.foldrt.backend.LayerProfiler;
 import io.foldrt.ir.ModelException;
 import io.foldrt.ir.Shapes;
 import io.foldrt.ir.Tensor;
@@ -16,7 +17,7 @@ import java.util.function.LongSupplier;
  * compile time. A run binds the caller's input arrays (read, never written), allocates one fresh array per
  * graph output (which the caller then owns) and reuses everything else. Not thread-safe: one run at a time.
  */
-public final class CpuExecutable implements Executable, ActivationMemory {
+public final class CpuExecutable implements Executable, ActivationMemory, LayerProfiler {
     record InputBinding(String name, int id, int[] shape) {}
 
     record OutputBinding(String name, int id, int[] shape, boolean copy) {}
@@ -89,6 +90,26 @@ public final class CpuExecutable implements Executable, ActivationMemory {
         long[] nanos = new long[steps.length];
         for (int i = 0; i < iters; i++) forward(in, clock, nanos);
         return nanos;
+    }
+
+    /**
+     * Wall-clock time of each step (a fused step counts for the node it was compiled from), as mean milliseconds
+     * per pass by node name.
+     */
+    @Override
+    public Map<String, Double> profileLayers(Map<String, Tensor> in, int warmup, int iters) {
+        long[] nanos = profile(in, warmup, iters, System::nanoTime);
+        Map<String, Double> ms = new LinkedHashMap<>();
+        for (int s = 0; s < nanos.length; s++) {
+            ms.merge(nodeOf(labels[s]), nanos[s] / 1e6 / Math.max(1, iters), Double::sum);
+        }
+        return ms;
+    }
+
+    /** The node name in a step label "name (Type)" (see Compiler#add). */
+    private static String nodeOf(String label) {
+        int cut = label.lastIndexOf(" (");
+        return cut < 0 ? label : label.substring(0, cut);
     }
 
     private Map<String, Tensor> forward(Map<String, Tensor> in, LongSupplier clock, long[] nanos) {

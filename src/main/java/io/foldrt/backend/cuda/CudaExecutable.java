@@ -5,6 +5,7 @@ import static jcuda.driver.JCudaDriver.cuMemcpyDtoHAsync;
 import static jcuda.driver.JCudaDriver.cuMemcpyHtoDAsync;
 
 import io.foldrt.backend.Executable;
+import io.foldrt.backend.LayerProfiler;
 import io.foldrt.backend.cuda.driver.CudaEvent;
 import io.foldrt.backend.cuda.driver.CudaGraph;
 import io.foldrt.backend.cuda.driver.CudaStream;
@@ -31,7 +32,7 @@ import java.util.Map;
  * <p>Timing: {@link #time} measures on the device with CUDA events, inputs staged once and not timed;
  * {@link #profileLayers} times each node's steps; {@link #layerMillis} returns the last profile.
  */
-public final class CudaExecutable implements Executable {
+public final class CudaExecutable implements Executable, LayerProfiler {
     /** A graph input or output: device address and its slot in the pinned staging buffer. */
     record Io(String name, int[] shape, long deviceAddress, long bytes, long stagingOffset) {}
 
@@ -123,6 +124,7 @@ public final class CudaExecutable implements Executable {
      * must sit between the steps), in node order. Nodes without device work (Flatten, Reshape, Identity) are
      * absent. The result is also kept for {@link #layerMillis()}.
      */
+    @Override
     public synchronized Map<String, Double> profileLayers(Map<String, Tensor> in, int warmup, int iters) {
         enter();
         stage(in);
