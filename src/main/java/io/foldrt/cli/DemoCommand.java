@@ -25,7 +25,7 @@ final class DemoCommand extends CliCommand {
     @Option(names = "--iters", defaultValue = "20", paramLabel = "N", description = "Timed passes per side (default: ${DEFAULT-VALUE}).")
     int iters;
 
-    @Option(names = "--warmup", defaultValue = "3", paramLabel = "N", description = "Warm-up passes per side (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", defaultValue = "10", paramLabel = "N", description = "Warm-up passes per side (default: ${DEFAULT-VALUE}).")
     int warmup;
 
     DemoCommand(CliContext ctx) {
