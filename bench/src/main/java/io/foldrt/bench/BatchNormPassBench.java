@@ -1,12 +1,7 @@
 package io.foldrt.bench;
 
-import io.foldrt.backend.Backend;
-import io.foldrt.backend.Executable;
 import io.foldrt.ir.Graph;
-import io.foldrt.ir.Tensor;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
@@ -16,7 +11,6 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * The BatchNorm pass alone, on the output shape of a resnet50 / mobilenet_v2 layer ({@code bn}), against nothing
@@ -27,7 +21,7 @@ import org.openjdk.jmh.annotations.TearDown;
 @BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "-Xmx4g", "-XX:+UseParallelGC"})
-public class BatchNormPassBench {
+public class BatchNormPassBench extends GraphBench {
     @Param({"r50_stem_7x7", "r50_l1_1x1_reduce", "r50_l1_3x3", "r50_l1_1x1_expand", "r50_l2_3x3", "r50_l3_3x3",
             "r50_l3_1x1_expand", "r50_l4_3x3", "mb2_stem_3x3", "mb2_dw_112", "mb2_expand_56", "mb2_dw_56",
             "mb2_project_14", "mb2_dw_7", "mb2_head_1x1"})
@@ -46,10 +40,6 @@ public class BatchNormPassBench {
     @Param("0")
     public int threads;
 
-    private Backend backend;
-    private Executable exe;
-    private Map<String, Tensor> inputs;
-
     @Setup(Level.Trial)
     public void setUp() {
         LayerShape s = LayerShape.named(shape);
@@ -59,19 +49,6 @@ public class BatchNormPassBench {
             case "none" -> false;
             default -> throw new IllegalArgumentException("unknown variant '" + variant + "'");
         });
-        backend = Engines.open(device, threads);
-        exe = backend.compile(g, layerBatch);
-        inputs = Engines.inputs(g, layerBatch);
-    }
-
-    @Benchmark
-    public Map<String, Tensor> forward() {
-        return exe.run(inputs);
-    }
-
-    @TearDown(Level.Trial)
-    public void tearDown() {
-        exe.close();
-        backend.close();
+        open(g, device, threads, layerBatch);
     }
 }

@@ -1,14 +1,9 @@
 package io.foldrt.bench;
 
-import io.foldrt.backend.Backend;
-import io.foldrt.backend.Executable;
 import io.foldrt.ir.Graph;
-import io.foldrt.ir.Tensor;
 import io.foldrt.plan.PlanOptions;
 import io.foldrt.plan.Planner;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
@@ -18,7 +13,6 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * One layer from resnet50 or mobilenet_v2, compiled by a FoldRT backend, in five forms:
@@ -35,7 +29,7 @@ import org.openjdk.jmh.annotations.TearDown;
 @BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "-Xmx4g", "-XX:+UseParallelGC"})
-public class ConvBnBench {
+public class ConvBnBench extends GraphBench {
     @Param({"r50_stem_7x7", "r50_l1_1x1_reduce", "r50_l1_3x3", "r50_l1_1x1_expand", "r50_l2_3x3", "r50_l3_3x3",
             "r50_l3_1x1_expand", "r50_l4_3x3", "mb2_stem_3x3", "mb2_dw_112", "mb2_expand_56", "mb2_dw_56",
             "mb2_project_14", "mb2_dw_7", "mb2_head_1x1"})
@@ -54,10 +48,6 @@ public class ConvBnBench {
     @Param("0")
     public int threads;
 
-    private Backend backend;
-    private Executable exe;
-    private Map<String, Tensor> inputs;
-
     @Setup(Level.Trial)
     public void setUp() {
         LayerShape s = LayerShape.named(shape);
@@ -69,19 +59,6 @@ public class ConvBnBench {
             case "folded", "folded_relu" -> Planner.plan(s.graph(true, relu), PlanOptions.defaults().withProbe(false)).graph();
             default -> throw new IllegalArgumentException("unknown variant '" + variant + "'");
         };
-        backend = Engines.open(device, threads);
-        exe = backend.compile(g, layerBatch);
-        inputs = Engines.inputs(g, layerBatch);
-    }
-
-    @Benchmark
-    public Map<String, Tensor> forward() {
-        return exe.run(inputs);
-    }
-
-    @TearDown(Level.Trial)
-    public void tearDown() {
-        exe.close();
-        backend.close();
+        open(g, device, threads, layerBatch);
     }
 }

@@ -1,15 +1,10 @@
 package io.foldrt.bench;
 
-import io.foldrt.backend.Backend;
-import io.foldrt.backend.Executable;
 import io.foldrt.ir.Graph;
-import io.foldrt.ir.Tensor;
 import io.foldrt.plan.PlanOptions;
 import io.foldrt.plan.Planner;
 import io.foldrt.zoo.ModelZoo;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
@@ -19,7 +14,6 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * Whole-model forward latency with BatchNorm separate ({@code PlanOptions.unfolded()}) versus folded (the planner's
@@ -29,7 +23,7 @@ import org.openjdk.jmh.annotations.TearDown;
 @BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "-Xmx6g", "-XX:+UseParallelGC"})
-public class ModelLatencyBench {
+public class ModelLatencyBench extends GraphBench {
     @Param({"resnet18", "resnet50", "mobilenet_v2"})
     public String model;
 
@@ -45,10 +39,6 @@ public class ModelLatencyBench {
     @Param("0")
     public int threads;
 
-    private Backend backend;
-    private Executable exe;
-    private Map<String, Tensor> inputs;
-
     @Setup(Level.Trial)
     public void setUp() {
         PlanOptions o = switch (mode) {
@@ -57,19 +47,6 @@ public class ModelLatencyBench {
             default -> throw new IllegalArgumentException("unknown mode '" + mode + "'");
         };
         Graph g = Planner.plan(ModelZoo.build(model), o.withProbe(false)).graph();
-        backend = Engines.open(device, threads);
-        exe = backend.compile(g, batch);
-        inputs = Engines.inputs(g, batch);
-    }
-
-    @Benchmark
-    public Map<String, Tensor> forward() {
-        return exe.run(inputs);
-    }
-
-    @TearDown(Level.Trial)
-    public void tearDown() {
-        exe.close();
-        backend.close();
+        open(g, device, threads, batch);
     }
 }
