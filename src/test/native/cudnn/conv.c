@@ -386,24 +386,28 @@ EMU_EXPORT cudnnStatus_t cudnnGetConvolutionForwardAlgorithmMaxCount(cudnn_handl
     return 0;
 }
 
-static cudnnStatus_t fwd_query(const char *call, cudnn_handle *h, const tensor_desc *xd, const filter_desc *wd,
-                               const conv_desc *cd, const tensor_desc *yd, int requested, int *returned,
-                               algo_perf *perf, int measured, size_t ws_limit) {
+/*
+ * The algorithm queries of both directions. in/out are the forward convolution's input and output:
+ * x and y forward, dx and dy for backward data (dy is what convolving dx with w gives).
+ */
+static cudnnStatus_t algo_query(const char *call, int bwd, cudnn_handle *h, const tensor_desc *in, const filter_desc *wd,
+                                const conv_desc *cd, const tensor_desc *out, int requested, int *returned,
+                                algo_perf *perf, int measured, size_t ws_limit) {
     int f = dnn_enter(call);
     if (f) return dnn_ret(f, NULL);
     cudnnStatus_t st = dnn_handle(h, call);
     if (st) return st;
     shape s;
-    if ((st = check_fwd_shapes(xd, wd, cd, yd, call, &s))) return st;
+    if ((st = check_fwd_shapes(in, wd, cd, out, call, &s))) return st;
     if (requested < 1 || !returned || !perf) return dnn_ret(CUDNN_STATUS_BAD_PARAM, "%s: requestedAlgoCount %d", call, requested);
-    fill_perf(0, &s, cd->math, measured, ws_limit, requested, returned, perf);
+    fill_perf(bwd, &s, cd->math, measured, ws_limit, requested, returned, perf);
     return 0;
 }
 
 EMU_EXPORT cudnnStatus_t cudnnGetConvolutionForwardAlgorithm_v7(cudnn_handle *h, const tensor_desc *xd, const filter_desc *wd,
                                                                 const conv_desc *cd, const tensor_desc *yd, int requested,
                                                                 int *returned, algo_perf *perf) {
-    return fwd_query("cudnnGetConvolutionForwardAlgorithm_v7", h, xd, wd, cd, yd, requested, returned, perf, 0, (size_t) -1);
+    return algo_query("cudnnGetConvolutionForwardAlgorithm_v7", 0, h, xd, wd, cd, yd, requested, returned, perf, 0, (size_t) -1);
 }
 
 EMU_EXPORT cudnnStatus_t cudnnFindConvolutionForwardAlgorithm(cudnn_handle *h, const tensor_desc *xd, const filter_desc *wd,
@@ -411,7 +415,7 @@ EMU_EXPORT cudnnStatus_t cudnnFindConvolutionForwardAlgorithm(cudnn_handle *h, c
                                                               int *returned, algo_perf *perf) {
     cudnnStatus_t st = emu_stream_check(h && h->magic == MAGIC_HANDLE ? h->stream : NULL) ? CUDNN_STATUS_BAD_PARAM : 0;
     if (st) return dnn_ret(st, NULL);
-    return fwd_query("cudnnFindConvolutionForwardAlgorithm", h, xd, wd, cd, yd, requested, returned, perf, 1, (size_t) -1);
+    return algo_query("cudnnFindConvolutionForwardAlgorithm", 0, h, xd, wd, cd, yd, requested, returned, perf, 1, (size_t) -1);
 }
 
 EMU_EXPORT cudnnStatus_t cudnnFindConvolutionForwardAlgorithmEx(cudnn_handle *h, const tensor_desc *xd, const void *x,
@@ -419,7 +423,7 @@ EMU_EXPORT cudnnStatus_t cudnnFindConvolutionForwardAlgorithmEx(cudnn_handle *h,
                                                                 const tensor_desc *yd, void *y, int requested, int *returned,
                                                                 algo_perf *perf, void *ws, size_t ws_size) {
     const char *call = "cudnnFindConvolutionForwardAlgorithmEx";
-    cudnnStatus_t st = fwd_query(call, h, xd, wd, cd, yd, requested, returned, perf, 1, ws ? ws_size : 0);
+    cudnnStatus_t st = algo_query(call, 0, h, xd, wd, cd, yd, requested, returned, perf, 1, ws ? ws_size : 0);
     if (st) return st;
     if ((st = dev_ok(x, tensor_bytes(xd), call, "x")) || (st = dev_ok(w, filter_bytes(wd), call, "w")) ||
         (st = dev_ok(y, tensor_bytes(yd), call, "y")))
@@ -494,25 +498,12 @@ EMU_EXPORT cudnnStatus_t cudnnGetConvolutionBackwardDataAlgorithmMaxCount(cudnn_
     return 0;
 }
 
-static cudnnStatus_t bwd_query(const char *call, cudnn_handle *h, const filter_desc *wd, const tensor_desc *dyd,
-                               const conv_desc *cd, const tensor_desc *dxd, int requested, int *returned,
-                               algo_perf *perf, int measured, size_t ws_limit) {
-    int f = dnn_enter(call);
-    if (f) return dnn_ret(f, NULL);
-    cudnnStatus_t st = dnn_handle(h, call);
-    if (st) return st;
-    shape s;
-    if ((st = check_bwd_shapes(wd, dyd, cd, dxd, call, &s))) return st;
-    if (requested < 1 || !returned || !perf) return dnn_ret(CUDNN_STATUS_BAD_PARAM, "%s: requestedAlgoCount %d", call, requested);
-    fill_perf(1, &s, cd->math, measured, ws_limit, requested, returned, perf);
-    return 0;
-}
 
 EMU_EXPORT cudnnStatus_t cudnnGetConvolutionBackwardDataAlgorithm_v7(cudnn_handle *h, const filter_desc *wd,
                                                                      const tensor_desc *dyd, const conv_desc *cd,
                                                                      const tensor_desc *dxd, int requested, int *returned,
                                                                      algo_perf *perf) {
-    return bwd_query("cudnnGetConvolutionBackwardDataAlgorithm_v7", h, wd, dyd, cd, dxd, requested, returned, perf, 0,
+    return algo_query("cudnnGetConvolutionBackwardDataAlgorithm_v7", 1, h, dxd, wd, cd, dyd, requested, returned, perf, 0,
                      (size_t) -1);
 }
 
@@ -520,7 +511,7 @@ EMU_EXPORT cudnnStatus_t cudnnFindConvolutionBackwardDataAlgorithm(cudnn_handle 
                                                                    const tensor_desc *dyd, const conv_desc *cd,
                                                                    const tensor_desc *dxd, int requested, int *returned,
                                                                    algo_perf *perf) {
-    return bwd_query("cudnnFindConvolutionBackwardDataAlgorithm", h, wd, dyd, cd, dxd, requested, returned, perf, 1,
+    return algo_query("cudnnFindConvolutionBackwardDataAlgorithm", 1, h, dxd, wd, cd, dyd, requested, returned, perf, 1,
                      (size_t) -1);
 }
 
@@ -530,7 +521,7 @@ EMU_EXPORT cudnnStatus_t cudnnFindConvolutionBackwardDataAlgorithmEx(cudnn_handl
                                                                      int requested, int *returned, algo_perf *perf,
                                                                      void *ws, size_t ws_size) {
     const char *call = "cudnnFindConvolutionBackwardDataAlgorithmEx";
-    cudnnStatus_t st = bwd_query(call, h, wd, dyd, cd, dxd, requested, returned, perf, 1, ws ? ws_size : 0);
+    cudnnStatus_t st = algo_query(call, 1, h, dxd, wd, cd, dyd, requested, returned, perf, 1, ws ? ws_size : 0);
     if (st) return st;
     if ((st = dev_ok(dy, tensor_bytes(dyd), call, "dy")) || (st = dev_ok(w, filter_bytes(wd), call, "w")) ||
         (st = dev_ok(dx, tensor_bytes(dxd), call, "dx")))
