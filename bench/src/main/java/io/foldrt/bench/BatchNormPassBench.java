@@ -34,12 +34,6 @@ public class BatchNormPassBench extends GraphBench {
     @Param("1")
     public int layerBatch;
 
-    @Param("cpu")
-    public String device;
-
-    @Param("0")
-    public int threads;
-
     @Setup(Level.Trial)
     public void setUp() {
         LayerShape s = LayerShape.named(shape);
@@ -49,6 +43,6 @@ public class BatchNormPassBench extends GraphBench {
             case "none" -> false;
             default -> throw new IllegalArgumentException("unknown variant '" + variant + "'");
         });
-        open(g, device, threads, layerBatch);
+        open(g, layerBatch);
     }
 }

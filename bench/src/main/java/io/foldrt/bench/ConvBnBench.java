@@ -42,12 +42,6 @@ public class ConvBnBench extends GraphBench {
     @Param("1")
     public int layerBatch;
 
-    @Param("cpu")
-    public String device;
-
-    @Param("0")
-    public int threads;
-
     @Setup(Level.Trial)
     public void setUp() {
         LayerShape s = LayerShape.named(shape);
@@ -59,6 +53,6 @@ public class ConvBnBench extends GraphBench {
             case "folded", "folded_relu" -> Planner.plan(s.graph(true, relu), PlanOptions.defaults().withProbe(false)).graph();
             default -> throw new IllegalArgumentException("unknown variant '" + variant + "'");
         };
-        open(g, device, threads, layerBatch);
+        open(g, layerBatch);
     }
 }

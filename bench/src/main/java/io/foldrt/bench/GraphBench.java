@@ -7,6 +7,7 @@ import io.foldrt.ir.Tensor;
 import java.util.Map;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
@@ -18,12 +19,20 @@ import org.openjdk.jmh.annotations.TearDown;
  */
 @State(Scope.Benchmark)
 public abstract class GraphBench {
+    /** "cpu" or "cuda" (bench/run passes cuda only when a GPU is usable). */
+    @Param("cpu")
+    public String device;
+
+    /** CPU worker threads; 0 = all cores. */
+    @Param("0")
+    public int threads;
+
     private Backend backend;
     private Executable exe;
     private Map<String, Tensor> inputs;
 
-    /** Compiles {@code g} for {@code batch} on {@code device} and makes its random inputs. */
-    protected final void open(Graph g, String device, int threads, int batch) {
+    /** Compiles {@code g} for {@code batch} on {@link #device} and makes its random inputs. */
+    protected final void open(Graph g, int batch) {
         backend = Engines.open(device, threads);
         exe = backend.compile(g, batch);
         inputs = Engines.inputs(g, batch);

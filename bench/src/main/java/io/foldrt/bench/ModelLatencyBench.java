@@ -33,12 +33,6 @@ public class ModelLatencyBench extends GraphBench {
     @Param({"separate", "folded"})
     public String mode;
 
-    @Param("cpu")
-    public String device;
-
-    @Param("0")
-    public int threads;
-
     @Setup(Level.Trial)
     public void setUp() {
         PlanOptions o = switch (mode) {
@@ -47,6 +41,6 @@ public class ModelLatencyBench extends GraphBench {
             default -> throw new IllegalArgumentException("unknown mode '" + mode + "'");
         };
         Graph g = Planner.plan(ModelZoo.build(model), o.withProbe(false)).graph();
-        open(g, device, threads, batch);
+        open(g, batch);
     }
 }
