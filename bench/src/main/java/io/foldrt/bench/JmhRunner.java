@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.foldrt.cli.MachineInfo;
 import io.foldrt.io.AtomicFiles;
+import java.lang.module.ModuleFinder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -42,6 +43,10 @@ public final class JmhRunner {
         try {
             ChainedOptionsBuilder opts = new OptionsBuilder().parent(cli).resultFormat(ResultFormatType.JSON)
                     .result(raw.toString());
+            // The CPU backend's vector GEMM kernel, where this runtime has the module (a jlinked one may not).
+            if (ModuleFinder.ofSystem().find("jdk.incubator.vector").isPresent()) {
+                opts.jvmArgsPrepend("--add-modules", "jdk.incubator.vector");
+            }
             String skipped = "";
             if (!cli.getParameter("device").hasValue()) {
                 String reason = Engines.cudaUnavailableReason();

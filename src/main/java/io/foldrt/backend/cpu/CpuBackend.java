@@ -10,11 +10,18 @@ import io.foldrt.ir.Graph;
  */
 public final class CpuBackend implements Backend {
     private final WorkerPool pool;
+    private final MicroKernel kernel;
     private volatile boolean closed;
 
-    /** A backend running on {@code threads} threads (the caller's plus {@code threads - 1} workers). */
+    /** A backend on {@code threads} threads with the best GEMM kernel this JVM offers. */
     public CpuBackend(int threads) {
+        this(threads, MicroKernel.select("auto"));
+    }
+
+    /** A backend running on {@code threads} threads (the caller's plus {@code threads - 1} workers). */
+    CpuBackend(int threads, MicroKernel kernel) {
         this.pool = new WorkerPool(threads);
+        this.kernel = kernel;
     }
 
     public int threads() {
@@ -23,7 +30,11 @@ public final class CpuBackend implements Backend {
 
     @Override
     public String name() {
-        return "cpu (" + threads() + (threads() == 1 ? " thread)" : " threads)");
+        return "cpu (" + threads() + (threads() == 1 ? " thread, " : " threads, ") + kernel.describe() + " kernel)";
+    }
+
+    MicroKernel kernel() {
+        return kernel;
     }
 
     @Override

@@ -6,8 +6,9 @@ import io.foldrt.ir.ModelException;
 import java.util.Map;
 
 /**
- * Opens {@link CpuBackend} as device kind "cpu". Option {@code threads}: worker count, default all cores
- * ({@link Runtime#availableProcessors()}). There is one CPU device, ordinal 0.
+ * Opens {@link CpuBackend} as device kind "cpu". Options: {@code threads}, the worker count (default all
+ * cores, {@link Runtime#availableProcessors()}); {@code kernel}, the GEMM inner loop ({@code auto},
+ * {@code vector} or {@code loops}, see {@link MicroKernel}). There is one CPU device, ordinal 0.
  */
 public final class CpuBackendProvider implements BackendProvider {
 
@@ -20,13 +21,16 @@ public final class CpuBackendProvider implements BackendProvider {
     public CpuBackend open(int ordinal, Map<String, String> options) {
         if (ordinal != 0) throw new BackendUnavailableException("cpu has only device 0, not " + ordinal);
         int threads = Runtime.getRuntime().availableProcessors();
+        String kernel = "auto";
         for (var e : options.entrySet()) {
-            if (!e.getKey().equals("threads")) {
-                throw new ModelException("unknown cpu backend option '" + e.getKey() + "' (known: threads)");
+            switch (e.getKey()) {
+                case "threads" -> threads = parseThreads(e.getValue());
+                case "kernel" -> kernel = e.getValue().trim();
+                default -> throw new ModelException(
+                        "unknown cpu backend option '" + e.getKey() + "' (known: threads, kernel)");
             }
-            threads = parseThreads(e.getValue());
         }
-        return new CpuBackend(threads);
+        return new CpuBackend(threads, MicroKernel.select(kernel));
     }
 
     private static int parseThreads(String v) {

@@ -51,7 +51,7 @@ public final class CpuExecutable implements Executable, ActivationMemory, LayerP
         this.plan = plan;
         this.backend = backend;
         Workspace[] ws = new Workspace[backend.threads()];
-        for (int i = 0; i < ws.length; i++) ws[i] = spec.create();
+        for (int i = 0; i < ws.length; i++) ws[i] = spec.create(backend.kernel());
         this.workspaceBytes = spec.bytes() * ws.length;
         this.frame = new Frame(values, backend.pool(), ws);
     }

@@ -6,6 +6,8 @@ package io.foldrt.backend.cpu;
  * C2 vectorize loops over them (see {@link Sgemm}).
  */
 final class Workspace {
+    /** The GEMM inner loop of this executable's backend. */
+    final MicroKernel kernel;
     /** B panels this worker packs: {@link Sgemm#KC} rows of {@link Sgemm#NR} columns. */
     final float[][] packRows;
     /** Row references into panels packed at compile time (never written through). */
@@ -16,7 +18,8 @@ final class Workspace {
     final float[] rowA;
     final float[] rowB;
 
-    private Workspace(Spec s) {
+    private Workspace(Spec s, MicroKernel kernel) {
+        this.kernel = kernel;
         boolean gemm = s.accPanels > 0;
         packRows = new float[gemm ? Sgemm.KC : 0][Sgemm.NR];
         rowView = new float[gemm ? Sgemm.KC : 0][];
@@ -38,8 +41,8 @@ final class Workspace {
             rowFloats = Math.max(rowFloats, floats);
         }
 
-        Workspace create() {
-            return new Workspace(this);
+        Workspace create(MicroKernel kernel) {
+            return new Workspace(this, kernel);
         }
 
         long bytes() {

@@ -12,6 +12,7 @@ import io.foldrt.ir.Tensor;
 import io.foldrt.ir.ValueInfo;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
@@ -41,16 +42,30 @@ final class Oracle {
         return in;
     }
 
-    /** Compiles and runs {@code g} with {@code threads} threads, checks every output against the reference. */
+    /** The GEMM kernels this JVM can run: both where the Vector API module is present (as in the build). */
+    static List<String> kernels() {
+        return MicroKernel.vectorAvailable() ? List.of("vector", "loops") : List.of("loops");
+    }
+
+    /**
+     * Compiles and runs {@code g} with {@code threads} threads once per GEMM kernel, checks every output
+     * against the reference; returns the last run's outputs.
+     */
     static Map<String, Tensor> check(Graph g, int batch, int threads) {
         Map<String, Tensor> in = inputs(g, batch, 1234 + batch);
-        try (CpuBackend cpu = new CpuBackend(threads); CpuExecutable exe = cpu.compile(g, batch)) {
-            Map<String, Tensor> got = exe.run(in);
-            var ref = ReferenceInterpreter.run(g, in);
-            assertEquals(ref.keySet(), got.keySet());
-            for (var e : ref.entrySet()) compare(g.name() + ":" + e.getKey(), e.getValue(), got.get(e.getKey()));
-            return got;
+        var ref = ReferenceInterpreter.run(g, in);
+        Map<String, Tensor> got = null;
+        for (String kernel : kernels()) {
+            try (CpuBackend cpu = new CpuBackend(threads, MicroKernel.select(kernel));
+                 CpuExecutable exe = cpu.compile(g, batch)) {
+                got = exe.run(in);
+                assertEquals(ref.keySet(), got.keySet());
+                for (var e : ref.entrySet()) {
+                    compare(g.name() + ":" + e.getKey() + " (" + kernel + " kernel)", e.getValue(), got.get(e.getKey()));
+                }
+            }
         }
+        return got;
     }
 
     static Map<String, Tensor> check(Graph g) {

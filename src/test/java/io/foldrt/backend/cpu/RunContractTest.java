@@ -108,8 +108,8 @@ class RunContractTest {
     void providerIsRegisteredAndParsesThreads() {
         BackendProvider provider = ServiceLoader.load(BackendProvider.class).stream().map(ServiceLoader.Provider::get)
                 .filter(p -> p.kind().equals("cpu")).findFirst().orElseThrow();
-        try (Backend b = provider.open(0, Map.of("threads", "3"))) {
-            assertEquals("cpu (3 threads)", b.name());
+        try (Backend b = provider.open(0, Map.of("threads", "3", "kernel", "loops"))) {
+            assertEquals("cpu (3 threads, loops kernel)", b.name());
         }
         try (Backend b = provider.open(0, Map.of())) {
             assertEquals(Runtime.getRuntime().availableProcessors(), ((CpuBackend) b).threads());

@@ -1,0 +1,130 @@
+package io.foldrt.backend.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * {@link MicroKernel} on the Vector API. For each block of two vectors of columns, the MR x 2 block of C
+ * lives in registers (16 of AVX-512's 32) while the kernel walks the depth slice: per step two B loads and
+ * MR broadcasts of A feed 2*MR FMAs, and C is loaded and stored once per slice instead of once per step.
+ *
+ * <p>Index arithmetic is written as "base + k * constant" inside the loop, not as running pointers: C2
+ * then hoists the bounds checks, and measured on Zen 5 the running-pointer form ran at a quarter of the
+ * speed.
+ */
+final class VectorMicroKernel implements MicroKernel {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+    private static final int MR = Sgemm.MR;
+
+    static {
+        // The block shapes below are written out for MR = 8, and NR must hold whole vectors.
+        if (MR != 8 || Sgemm.NR % L != 0) throw new AssertionError("VectorMicroKernel expects MR = 8 and NR % lanes = 0");
+    }
+
+    @Override
+    public int columnsTouched(int nc) {
+        return (nc + L - 1) / L * L;
+    }
+
+    @Override
+    public String describe() {
+        return "vector " + S.vectorBitSize() + "-bit";
+    }
+
+    @Override
+    public void multiply(float[] a, int ao, int kc, float[][] b, float[][] acc, int r, int nc) {
+        int end = columnsTouched(nc), j = 0;
+        for (; j + 2 * L <= end; j += 2 * L) twoVectors(a, ao, kc, b, acc, r, j);
+        if (j < end) oneVector(a, ao, kc, b, acc, r, j);
+    }
+
+    private static void twoVectors(float[] a, int ao, int kc, float[][] b, float[][] acc, int r, int j) {
+        float[] r0 = acc[r], r1 = acc[r + 1], r2 = acc[r + 2], r3 = acc[r + 3];
+        float[] r4 = acc[r + 4], r5 = acc[r + 5], r6 = acc[r + 6], r7 = acc[r + 7];
+        int h = j + L;
+        FloatVector c00 = FloatVector.fromArray(S, r0, j), c01 = FloatVector.fromArray(S, r0, h);
+        FloatVector c10 = FloatVector.fromArray(S, r1, j), c11 = FloatVector.fromArray(S, r1, h);
+        FloatVector c20 = FloatVector.fromArray(S, r2, j), c21 = FloatVector.fromArray(S, r2, h);
+        FloatVector c30 = FloatVector.fromArray(S, r3, j), c31 = FloatVector.fromArray(S, r3, h);
+        FloatVector c40 = FloatVector.fromArray(S, r4, j), c41 = FloatVector.fromArray(S, r4, h);
+        FloatVector c50 = FloatVector.fromArray(S, r5, j), c51 = FloatVector.fromArray(S, r5, h);
+        FloatVector c60 = FloatVector.fromArray(S, r6, j), c61 = FloatVector.fromArray(S, r6, h);
+        FloatVector c70 = FloatVector.fromArray(S, r7, j), c71 = FloatVector.fromArray(S, r7, h);
+        for (int k = 0; k < kc; k++) {
+            float[] bk = b[k];
+            int ak = ao + k * MR;
+            FloatVector b0 = FloatVector.fromArray(S, bk, j), b1 = FloatVector.fromArray(S, bk, h);
+            FloatVector x = FloatVector.broadcast(S, a[ak]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[ak + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[ak + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[ak + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, a[ak + 4]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, a[ak + 5]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(S, a[ak + 6]);
+            c60 = x.fma(b0, c60);
+            c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(S, a[ak + 7]);
+            c70 = x.fma(b0, c70);
+            c71 = x.fma(b1, c71);
+        }
+        c00.intoArray(r0, j);
+        c01.intoArray(r0, h);
+        c10.intoArray(r1, j);
+        c11.intoArray(r1, h);
+        c20.intoArray(r2, j);
+        c21.intoArray(r2, h);
+        c30.intoArray(r3, j);
+        c31.intoArray(r3, h);
+        c40.intoArray(r4, j);
+        c41.intoArray(r4, h);
+        c50.intoArray(r5, j);
+        c51.intoArray(r5, h);
+        c60.intoArray(r6, j);
+        c61.intoArray(r6, h);
+        c70.intoArray(r7, j);
+        c71.intoArray(r7, h);
+    }
+
+    /** The last, single vector of columns. */
+    private static void oneVector(float[] a, int ao, int kc, float[][] b, float[][] acc, int r, int j) {
+        float[] r0 = acc[r], r1 = acc[r + 1], r2 = acc[r + 2], r3 = acc[r + 3];
+        float[] r4 = acc[r + 4], r5 = acc[r + 5], r6 = acc[r + 6], r7 = acc[r + 7];
+        FloatVector c0 = FloatVector.fromArray(S, r0, j), c1 = FloatVector.fromArray(S, r1, j);
+        FloatVector c2 = FloatVector.fromArray(S, r2, j), c3 = FloatVector.fromArray(S, r3, j);
+        FloatVector c4 = FloatVector.fromArray(S, r4, j), c5 = FloatVector.fromArray(S, r5, j);
+        FloatVector c6 = FloatVector.fromArray(S, r6, j), c7 = FloatVector.fromArray(S, r7, j);
+        for (int k = 0; k < kc; k++) {
+            FloatVector bv = FloatVector.fromArray(S, b[k], j);
+            int ak = ao + k * MR;
+            c0 = FloatVector.broadcast(S, a[ak]).fma(bv, c0);
+            c1 = FloatVector.broadcast(S, a[ak + 1]).fma(bv, c1);
+            c2 = FloatVector.broadcast(S, a[ak + 2]).fma(bv, c2);
+            c3 = FloatVector.broadcast(S, a[ak + 3]).fma(bv, c3);
+            c4 = FloatVector.broadcast(S, a[ak + 4]).fma(bv, c4);
+            c5 = FloatVector.broadcast(S, a[ak + 5]).fma(bv, c5);
+            c6 = FloatVector.broadcast(S, a[ak + 6]).fma(bv, c6);
+            c7 = FloatVector.broadcast(S, a[ak + 7]).fma(bv, c7);
+        }
+        c0.intoArray(r0, j);
+        c1.intoArray(r1, j);
+        c2.intoArray(r2, j);
+        c3.intoArray(r3, j);
+        c4.intoArray(r4, j);
+        c5.intoArray(r5, j);
+        c6.intoArray(r6, j);
+        c7.intoArray(r7, j);
+    }
+}
