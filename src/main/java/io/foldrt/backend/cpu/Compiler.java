@@ -32,6 +32,7 @@ final class Compiler {
     private final Graph graph;
     private final int batch;
     private final int threads;
+    private final MicroKernel kernel;
     private final Map<String, int[]> shapes;
     private final Map<String, List<Node>> consumers;
     private final Workspace.Spec spec = new Workspace.Spec();
@@ -46,16 +47,17 @@ final class Compiler {
     private final List<Step> steps = new ArrayList<>();
     private final List<String> labels = new ArrayList<>();
 
-    private Compiler(Graph graph, int batch, int threads) {
+    private Compiler(Graph graph, int batch, int threads, MicroKernel kernel) {
         this.graph = graph;
         this.batch = batch;
         this.threads = threads;
+        this.kernel = kernel;
         this.shapes = ShapeInference.infer(graph, batch);
         this.consumers = graph.consumers();
     }
 
     static CpuExecutable compile(Graph graph, int batch, CpuBackend backend) {
-        return new Compiler(graph, batch, backend.threads()).build(backend);
+        return new Compiler(graph, batch, backend.threads(), backend.kernel()).build(backend);
     }
 
     private CpuExecutable build(CpuBackend backend) {
@@ -199,9 +201,11 @@ final class Compiler {
         if (ws[1] == 1 && c.group() > 1) {
             add(n, new DepthwiseConvStep(x, y, xs, ys, w, bias, geo, f.act(), threads, spec));
         } else {
-            int size = ConvStep.packedSize(xs, ys, ws[2], ws[3], c.group());
+            boolean channelColumns = ConvStep.channelColumns(ws[0] / c.group(), ys[2] * ys[3], kernel);
+            int size = channelColumns ? ConvStep.packedSize(xs, ys, ws[2], ws[3], c.group()) : 0;
             int packed = size > 0 ? temp(size) : -1;
-            add(n, new ConvStep(x, y, packed, xs, ys, w, ws[2], ws[3], bias, geo, c.group(), f.act(), threads, spec));
+            add(n, new ConvStep(x, y, packed, xs, ys, w, ws[2], ws[3], bias, geo, c.group(), channelColumns, f.act(),
+                    threads, spec));
         }
     }
 

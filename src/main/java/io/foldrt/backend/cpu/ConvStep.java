@@ -4,13 +4,13 @@ import io.foldrt.ir.Activation;
 import java.util.Arrays;
 
 /**
- * Convolution as SGEMM per (image, group), in whichever orientation gives the kernel the longer rows, since
- * its per-row overhead is fixed:
+ * Convolution as SGEMM per (image, group), in one of two orientations:
  * <ul>
  *   <li>pixel columns (large feature maps): output[channel, pixel] = W x im2col(X). W is packed at compile
  *       time; im2col blocks are built as the B operand, and a 1x1 stride-1 unpadded conv multiplies the
  *       input planes directly. Tasks split pixels into NR-wide blocks, then channels if needed.</li>
- *   <li>channel columns (small maps, many channels): output^T[pixel, channel] = im2col(X)^T x W^T. W^T is
+ *   <li>channel columns (small maps, many channels, and only for a kernel that {@link MicroKernel#wantsLongRows
+ *       wants long rows}): output^T[pixel, channel] = im2col(X)^T x W^T. W^T is
  *       packed at compile time; each task packs the im2col rows of its pixels as the A operand and the
  *       epilogue stores the tile back channel-major. Tasks split pixels.</li>
  * </ul>
@@ -33,7 +33,7 @@ final class ConvStep implements Step {
      * @param packedTemp a temporary of {@link #packedSize} floats (used only in channel-column mode)
      */
     ConvStep(int x, int y, int packedTemp, int[] xs, int[] ys, float[] w, int kh, int kw, float[] bias,
-             ConvGeometry geo, int groups, Activation act, int threads, Workspace.Spec spec) {
+             ConvGeometry geo, int groups, boolean channelColumns, Activation act, int threads, Workspace.Spec spec) {
         this.x = x;
         this.y = y;
         this.packedTemp = packedTemp;
@@ -46,7 +46,7 @@ final class ConvStep implements Step {
         this.plane = xs[2] * xs[3];
         this.pixels = ys[2] * ys[3];
         this.depth = cg * kh * kw;
-        this.channelColumns = channelColumns(mg, pixels);
+        this.channelColumns = channelColumns;
         weights = new PackedA[groups];
         weightsT = new PrepackedB[groups];
         epilogues = new Epilogue[groups];
@@ -76,15 +76,17 @@ final class ConvStep implements Step {
         flops = 2L * batch * cout * pixels * depth;
     }
 
-    /** Channel columns when a group has more output channels than the map has pixels. */
-    static boolean channelColumns(int channelsPerGroup, int pixels) {
-        return channelsPerGroup > pixels;
+    /**
+     * Channel columns when a group has more output channels than the map has pixels and the kernel needs long
+     * rows; the vector kernel runs pixel columns of a 7x7 map faster than the transposition would cost.
+     */
+    static boolean channelColumns(int channelsPerGroup, int pixels, MicroKernel kernel) {
+        return kernel.wantsLongRows() && channelsPerGroup > pixels;
     }
 
     /** Floats of the temporary that holds one image's packed im2col^T for every group (channel columns). */
     static int packedSize(int[] xs, int[] ys, int kh, int kw, int groups) {
         int pixels = ys[2] * ys[3];
-        if (!channelColumns(ys[1] / groups, pixels)) return 0;
         return Math.multiplyExact(groups, PackedA.size(pixels, xs[1] / groups * kh * kw));
     }
 

@@ -18,6 +18,11 @@ final class LoopMicroKernel implements MicroKernel {
     }
 
     @Override
+    public boolean wantsLongRows() {
+        return true; // every call reloads and stores the accumulator rows: short rows pay that per few FMAs
+    }
+
+    @Override
     public String describe() {
         return "loops";
     }

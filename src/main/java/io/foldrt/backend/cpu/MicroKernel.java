@@ -27,6 +27,12 @@ interface MicroKernel {
     /** How many accumulator columns {@link #multiply} reads and writes for {@code nc} requested columns. */
     int columnsTouched(int nc);
 
+    /**
+     * Whether a call has a fixed cost that only long rows amortize, so a GEMM should be oriented to give the
+     * kernel the longer side as columns even at the price of transposing an operand.
+     */
+    boolean wantsLongRows();
+
     /** Short name for reports, such as "vector 512-bit". */
     String describe();
 

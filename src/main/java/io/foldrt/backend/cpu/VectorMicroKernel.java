@@ -28,6 +28,11 @@ final class VectorMicroKernel implements MicroKernel {
     }
 
     @Override
+    public boolean wantsLongRows() {
+        return false; // C stays in registers for the whole slice: a 49-pixel row is already efficient
+    }
+
+    @Override
     public String describe() {
         return "vector " + S.vectorBitSize() + "-bit";
     }
