@@ -32,6 +32,7 @@ final class Compiler {
     private final Graph graph;
     private final int batch;
     private final int threads;
+    private final MicroKernel kernel;
     private final Map<String, int[]> shapes;
     private final Map<String, List<Node>> consumers;
     private final Workspace.Spec spec = new Workspace.Spec();
@@ -46,16 +47,17 @@ final class Compiler {
     private final List<Step> steps = new ArrayList<>();
     private final List<String> labels = new ArrayList<>();
 
-    private Compiler(Graph graph, int batch, int threads) {
+    private Compiler(Graph graph, int batch, int threads, MicroKernel kernel) {
         this.graph = graph;
         this.batch = batch;
         this.threads = threads;
+        this.kernel = kernel;
         this.shapes = ShapeInference.infer(graph, batch);
         this.consumers = graph.consumers();
     }
 
     static CpuExecutable compile(Graph graph, int batch, CpuBackend backend) {
-        return new Compiler(graph, batch, backend.threads()).build(backend);
+        return new Compiler(graph, batch, backend.threads(), backend.kernel()).build(backend);
     }
 
     private CpuExecutable build(CpuBackend backend) {
@@ -197,7 +199,7 @@ final class Compiler {
                 c.dilations().h(), c.dilations().w(), p.top(), p.left(), ys[2], ys[3]);
         int x = id(n.input(0)), y = node(f.output());
         if (ws[1] == 1 && c.group() > 1) {
-            add(n, new DepthwiseConvStep(x, y, xs, ys, w, bias, geo, f.act(), threads, spec));
+            add(n, new DepthwiseConvStep(x, y, xs, ys, w, bias, geo, f.act(), threads, spec, kernel));
         } else {
             int size = ConvStep.packedSize(xs, ys, ws[2], ws[3], c.group());
             int packed = size > 0 ? temp(size) : -1;

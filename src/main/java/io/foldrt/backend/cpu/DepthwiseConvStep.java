@@ -17,9 +17,10 @@ final class DepthwiseConvStep implements Step {
     private final ConvGeometry g;
     private final Activation act;
     private final int chunks;
+    private final VectorDepthwise vector; // null unless the backend runs the vector kernel
 
     DepthwiseConvStep(int x, int y, int[] xs, int[] ys, float[] w, float[] bias, ConvGeometry g, Activation act,
-                      int threads, Workspace.Spec spec) {
+                      int threads, Workspace.Spec spec, MicroKernel kernel) {
         this.x = x;
         this.y = y;
         this.batch = xs[0];
@@ -31,7 +32,8 @@ final class DepthwiseConvStep implements Step {
         this.g = g;
         this.act = act;
         this.chunks = Chunks.count(batch * cout, (long) g.oh() * g.ow() * g.kh() * g.kw(), threads);
-        spec.needRow(g.ow());
+        this.vector = kernel.usesVectorApi() ? new VectorDepthwise(g, act, spec) : null;
+        if (vector == null) spec.needRow(g.ow());
     }
 
     @Override
@@ -51,6 +53,10 @@ final class DepthwiseConvStep implements Step {
         int h = g.h(), width = g.w(), ow = g.ow(), kh = g.kh(), kw = g.kw();
         int inBase = (n * cin + ci) * h * width, outBase = p * g.oh() * ow, wBase = m * kh * kw;
         float b = bias == null ? 0f : bias[m];
+        if (vector != null) {
+            vector.plane(in, inBase, out, outBase, w, wBase, b, ws);
+            return;
+        }
         float[] acc = ws.rowA, tap = ws.rowB;
         for (int oy = 0; oy < g.oh(); oy++) {
             Arrays.fill(acc, 0, ow, b);

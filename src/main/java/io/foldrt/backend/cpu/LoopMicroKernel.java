@@ -18,6 +18,11 @@ final class LoopMicroKernel implements MicroKernel {
     }
 
     @Override
+    public boolean usesVectorApi() {
+        return false;
+    }
+
+    @Override
     public String describe() {
         return "loops";
     }

@@ -30,6 +30,12 @@ interface MicroKernel {
     /** Short name for reports, such as "vector 512-bit". */
     String describe();
 
+    /**
+     * True for the Vector API kernel. Other steps with a Vector API variant (depthwise convolution) follow
+     * this choice, so that with {@code loops} no Vector API class is ever loaded.
+     */
+    boolean usesVectorApi();
+
     /** The kernel for option value {@code auto}, {@code vector} or {@code loops}. */
     static MicroKernel select(String option) {
         return switch (option) {

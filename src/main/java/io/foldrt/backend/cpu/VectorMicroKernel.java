@@ -28,6 +28,11 @@ final class VectorMicroKernel implements MicroKernel {
     }
 
     @Override
+    public boolean usesVectorApi() {
+        return true;
+    }
+
+    @Override
     public String describe() {
         return "vector " + S.vectorBitSize() + "-bit";
     }
