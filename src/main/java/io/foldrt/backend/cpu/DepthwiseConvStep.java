@@ -5,9 +5,17 @@ import java.util.Arrays;
 
 /**
  * Direct convolution for groups of one input channel (depthwise, any channel multiplier), where im2col
- * would only copy data around for a handful of multiply-adds per output. Each output row is accumulated
- * tap by tap from a gathered input row, both buffers at index 0 so the loop vectorizes; bias and
- * activation finish the row before it is stored. Output planes are split across threads.
+ * would only copy data around for a handful of multiply-adds per output. Output planes are split across
+ * threads; each plane is computed by one of two implementations, following the backend's
+ * {@link MicroKernel} choice:
+ * <ul>
+ *   <li>vector kernel: {@link VectorDepthwise}, which copies the input plane once into a zero-padded
+ *       scratch plane and sums all taps of an output vector in a register (MobileNetV2's depthwise layers
+ *       4-8x faster than the loops below, measured on Zen 5);</li>
+ *   <li>loops kernel: each output row is accumulated tap by tap from a gathered input row, both buffers at
+ *       index 0 so that C2 vectorizes the loop; bias and activation finish the row before it is stored.
+ *       {@link VectorDepthwise} is then never loaded, so this path runs on JVMs without the Vector API.</li>
+ * </ul>
  */
 final class DepthwiseConvStep implements Step {
     private final int x, y;

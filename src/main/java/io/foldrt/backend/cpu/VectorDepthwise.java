@@ -18,10 +18,10 @@ import jdk.incubator.vector.VectorSpecies;
  * vector sums all its taps in a register (bias first, taps in the loop code's order) and is clamped by the
  * activation before its only store.
  *
- * <p>No store is masked or conditional (a masked tail store measured ~40 ns, and a branch around the store
- * cost the loop its speed): a row's last vector is moved back to end at the row's end, and a plane whose
- * rows are narrower than a vector is computed into scratch, each row's vector running into the next rows,
- * and copied out.
+ * <p>No store is masked or conditional (measured: a masked store of each row's last vector, or a branch
+ * around it, made the stride-2 loop 2.5x slower): a row's last vector is moved back to end at the row's
+ * end, and a plane whose rows are narrower than a vector is computed into scratch, each row's vector
+ * running into the next rows, and copied out.
  */
 final class VectorDepthwise {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -133,7 +133,9 @@ final class VectorDepthwise {
 
     /**
      * 3x3 at stride 2, dilation 1: per kernel row, taps 0 and 1 are the even and odd lanes of the vector pair
-     * at the row's first column, tap 2 the even lanes of the pair two columns on.
+     * at the row's first column, tap 2 the even lanes of the pair two columns on. The calls stay written
+     * out: with a small helper returning a vector, C2 ran out of inlining budget here and boxed every vector
+     * (measured 2x slower).
      */
     private void rows3x3Stride2(float[] p, float[] out, int outBase, float[] w, int wBase, float b) {
         int ow = g.ow(), step = g.sh() * rowStride, r1 = tapOffset[3], r2 = tapOffset[6];
@@ -151,20 +153,20 @@ final class VectorDepthwise {
                 FloatVector x = FloatVector.fromArray(S, p, i), y = FloatVector.fromArray(S, p, i + L);
                 FloatVector acc = x.rearrange(EVEN, y).fma(w0, bias);
                 acc = x.rearrange(ODD, y).fma(w1, acc);
-                acc = FloatVector.fromArray(S, p, i + 2).rearrange(EVEN, FloatVector.fromArray(S, p, i + 2 + L))
-                        .fma(w2, acc);
+                acc = FloatVector.fromArray(S, p, i + 2)
+                        .rearrange(EVEN, FloatVector.fromArray(S, p, i + 2 + L)).fma(w2, acc);
                 x = FloatVector.fromArray(S, p, i + r1);
                 y = FloatVector.fromArray(S, p, i + r1 + L);
                 acc = x.rearrange(EVEN, y).fma(w3, acc);
                 acc = x.rearrange(ODD, y).fma(w4, acc);
-                acc = FloatVector.fromArray(S, p, i + r1 + 2).rearrange(EVEN, FloatVector.fromArray(S, p, i + r1 + 2 + L))
-                        .fma(w5, acc);
+                acc = FloatVector.fromArray(S, p, i + r1 + 2)
+                        .rearrange(EVEN, FloatVector.fromArray(S, p, i + r1 + 2 + L)).fma(w5, acc);
                 x = FloatVector.fromArray(S, p, i + r2);
                 y = FloatVector.fromArray(S, p, i + r2 + L);
                 acc = x.rearrange(EVEN, y).fma(w6, acc);
                 acc = x.rearrange(ODD, y).fma(w7, acc);
-                acc = FloatVector.fromArray(S, p, i + r2 + 2).rearrange(EVEN, FloatVector.fromArray(S, p, i + r2 + 2 + L))
-                        .fma(w8, acc);
+                acc = FloatVector.fromArray(S, p, i + r2 + 2)
+                        .rearrange(EVEN, FloatVector.fromArray(S, p, i + r2 + 2 + L)).fma(w8, acc);
                 acc.max(min).min(max).intoArray(out, outRow + c);
             }
         }
