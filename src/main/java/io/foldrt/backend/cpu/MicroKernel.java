@@ -11,7 +11,8 @@ import io.foldrt.ir.ModelException;
  *       {@code --add-modules jdk.incubator.vector}; the launcher, tests and benchmarks pass it.</li>
  *   <li>{@code loops}: plain Java loops that C2 auto-vectorizes; works on any JVM.</li>
  * </ul>
- * {@code auto} (the default) takes {@code vector} where the module is present.
+ * {@code auto} (the default) takes {@code vector} where the module is present. Depthwise convolution follows
+ * the same choice ({@link #usesVectorApi}).
  */
 interface MicroKernel {
     /** The JVM flag that makes the vector kernel available. */
