@@ -199,7 +199,7 @@ final class Compiler {
                 c.dilations().h(), c.dilations().w(), p.top(), p.left(), ys[2], ys[3]);
         int x = id(n.input(0)), y = node(f.output());
         if (ws[1] == 1 && c.group() > 1) {
-            add(n, new DepthwiseConvStep(x, y, xs, ys, w, bias, geo, f.act(), threads, spec));
+            add(n, new DepthwiseConvStep(x, y, xs, ys, w, bias, geo, f.act(), threads, spec, kernel));
         } else {
             boolean channelColumns = ConvStep.channelColumns(ws[0] / c.group(), ys[2] * ys[3], kernel);
             int size = channelColumns ? ConvStep.packedSize(xs, ys, ws[2], ws[3], c.group()) : 0;

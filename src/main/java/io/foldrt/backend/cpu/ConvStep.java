@@ -9,8 +9,7 @@ import java.util.Arrays;
  *   <li>pixel columns (large feature maps): output[channel, pixel] = W x im2col(X). W is packed at compile
  *       time; im2col blocks are built as the B operand, and a 1x1 stride-1 unpadded conv multiplies the
  *       input planes directly. Tasks split pixels into NR-wide blocks, then channels if needed.</li>
- *   <li>channel columns (small maps, many channels, and only for a kernel that {@link MicroKernel#wantsLongRows
- *       wants long rows}): output^T[pixel, channel] = im2col(X)^T x W^T. W^T is
+ *   <li>channel columns (small maps, many channels; loop kernel only, see {@link #channelColumns}): output^T[pixel, channel] = im2col(X)^T x W^T. W^T is
  *       packed at compile time; each task packs the im2col rows of its pixels as the A operand and the
  *       epilogue stores the tile back channel-major. Tasks split pixels.</li>
  * </ul>
@@ -77,11 +76,12 @@ final class ConvStep implements Step {
     }
 
     /**
-     * Channel columns when a group has more output channels than the map has pixels and the kernel needs long
-     * rows; the vector kernel runs pixel columns of a 7x7 map faster than the transposition would cost.
+     * Channel columns when a group has more output channels than the map has pixels, for the loop kernel only:
+     * it reloads and stores its accumulator rows on every call, so short rows cost it more than transposing
+     * an operand, whereas the vector kernel keeps C in registers and runs pixel columns of a 7x7 map faster.
      */
     static boolean channelColumns(int channelsPerGroup, int pixels, MicroKernel kernel) {
-        return kernel.wantsLongRows() && channelsPerGroup > pixels;
+        return !kernel.usesVectorApi() && channelsPerGroup > pixels;
     }
 
     /** Floats of the temporary that holds one image's packed im2col^T for every group (channel columns). */

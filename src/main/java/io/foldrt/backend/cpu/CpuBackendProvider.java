@@ -7,8 +7,9 @@ import java.util.Map;
 
 /**
  * Opens {@link CpuBackend} as device kind "cpu". Options: {@code threads}, the worker count (default all
- * cores, {@link Runtime#availableProcessors()}); {@code kernel}, the GEMM inner loop ({@code auto},
- * {@code vector} or {@code loops}, see {@link MicroKernel}). There is one CPU device, ordinal 0.
+ * cores, {@link Runtime#availableProcessors()}); {@code kernel}, the GEMM inner loop and depthwise
+ * convolution ({@code auto}, {@code vector} or {@code loops}, see {@link MicroKernel}). There is one CPU
+ * device, ordinal 0.
  */
 public final class CpuBackendProvider implements BackendProvider {
 

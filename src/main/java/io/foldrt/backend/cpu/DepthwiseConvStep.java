@@ -5,9 +5,17 @@ import java.util.Arrays;
 
 /**
  * Direct convolution for groups of one input channel (depthwise, any channel multiplier), where im2col
- * would only copy data around for a handful of multiply-adds per output. Each output row is accumulated
- * tap by tap from a gathered input row, both buffers at index 0 so the loop vectorizes; bias and
- * activation finish the row before it is stored. Output planes are split across threads.
+ * would only copy data around for a handful of multiply-adds per output. Output planes are split across
+ * threads; each plane is computed by one of two implementations, following the backend's
+ * {@link MicroKernel} choice:
+ * <ul>
+ *   <li>vector kernel: {@link VectorDepthwise}, which copies the input plane once into a zero-padded
+ *       scratch plane and sums all taps of an output vector in a register (MobileNetV2's depthwise layers
+ *       ran 3.7x to 8x faster than the loops below, one thread on Zen 5);</li>
+ *   <li>loops kernel: each output row is accumulated tap by tap from a gathered input row, both buffers at
+ *       index 0 so that C2 vectorizes the loop; bias and activation finish the row before it is stored.
+ *       {@link VectorDepthwise} is then never loaded, so this path runs on JVMs without the Vector API.</li>
+ * </ul>
  */
 final class DepthwiseConvStep implements Step {
     private final int x, y;
@@ -17,9 +25,10 @@ final class DepthwiseConvStep implements Step {
     private final ConvGeometry g;
     private final Activation act;
     private final int chunks;
+    private final VectorDepthwise vector; // null unless the backend runs the vector kernel
 
     DepthwiseConvStep(int x, int y, int[] xs, int[] ys, float[] w, float[] bias, ConvGeometry g, Activation act,
-                      int threads, Workspace.Spec spec) {
+                      int threads, Workspace.Spec spec, MicroKernel kernel) {
         this.x = x;
         this.y = y;
         this.batch = xs[0];
@@ -31,7 +40,8 @@ final class DepthwiseConvStep implements Step {
         this.g = g;
         this.act = act;
         this.chunks = Chunks.count(batch * cout, (long) g.oh() * g.ow() * g.kh() * g.kw(), threads);
-        spec.needRow(g.ow());
+        this.vector = kernel.usesVectorApi() ? new VectorDepthwise(g, act, spec) : null;
+        if (vector == null) spec.needRow(g.ow());
     }
 
     @Override
@@ -51,6 +61,10 @@ final class DepthwiseConvStep implements Step {
         int h = g.h(), width = g.w(), ow = g.ow(), kh = g.kh(), kw = g.kw();
         int inBase = (n * cin + ci) * h * width, outBase = p * g.oh() * ow, wBase = m * kh * kw;
         float b = bias == null ? 0f : bias[m];
+        if (vector != null) {
+            vector.plane(in, inBase, out, outBase, w, wBase, b, ws);
+            return;
+        }
         float[] acc = ws.rowA, tap = ws.rowB;
         for (int oy = 0; oy < g.oh(); oy++) {
             Arrays.fill(acc, 0, ow, b);

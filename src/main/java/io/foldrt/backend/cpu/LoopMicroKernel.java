@@ -18,8 +18,8 @@ final class LoopMicroKernel implements MicroKernel {
     }
 
     @Override
-    public boolean wantsLongRows() {
-        return true; // every call reloads and stores the accumulator rows: short rows pay that per few FMAs
+    public boolean usesVectorApi() {
+        return false;
     }
 
     @Override

@@ -11,7 +11,8 @@ import io.foldrt.ir.ModelException;
  *       {@code --add-modules jdk.incubator.vector}; the launcher, tests and benchmarks pass it.</li>
  *   <li>{@code loops}: plain Java loops that C2 auto-vectorizes; works on any JVM.</li>
  * </ul>
- * {@code auto} (the default) takes {@code vector} where the module is present.
+ * {@code auto} (the default) takes {@code vector} where the module is present. Depthwise convolution follows
+ * the same choice ({@link #usesVectorApi}).
  */
 interface MicroKernel {
     /** The JVM flag that makes the vector kernel available. */
@@ -27,14 +28,14 @@ interface MicroKernel {
     /** How many accumulator columns {@link #multiply} reads and writes for {@code nc} requested columns. */
     int columnsTouched(int nc);
 
-    /**
-     * Whether a call has a fixed cost that only long rows amortize, so a GEMM should be oriented to give the
-     * kernel the longer side as columns even at the price of transposing an operand.
-     */
-    boolean wantsLongRows();
-
     /** Short name for reports, such as "vector 512-bit". */
     String describe();
+
+    /**
+     * True for the Vector API kernel. Other steps with a Vector API variant (depthwise convolution) follow
+     * this choice, so that with {@code loops} no Vector API class is ever loaded.
+     */
+    boolean usesVectorApi();
 
     /** The kernel for option value {@code auto}, {@code vector} or {@code loops}. */
     static MicroKernel select(String option) {

@@ -28,8 +28,8 @@ final class VectorMicroKernel implements MicroKernel {
     }
 
     @Override
-    public boolean wantsLongRows() {
-        return false; // C stays in registers for the whole slice: a 49-pixel row is already efficient
+    public boolean usesVectorApi() {
+        return true;
     }
 
     @Override

@@ -97,6 +97,48 @@ class ConvTest {
         Oracle.check(conv(4, 9, 9, 4, 5, 5, Hw.ONE, Pads.of(2), Hw.ONE, 4, true), 3, 2);
     }
 
+    @Test
+    void depthwiseRowsAroundTheVectorWidth() {
+        // Output widths under, just over and well over one 512-bit vector (16 floats), none a multiple of it:
+        // the vector path stores planes of narrow rows through scratch and moves a row's last vector back.
+        for (int w : new int[] {7, 17, 40, 113}) {
+            Oracle.check(conv(3, 5, w, 3, 3, 3, Hw.ONE, Pads.of(1), Hw.ONE, 3, true));
+            Oracle.check(conv(3, 6, 2 * w, 3, 3, 3, Hw.of(2), Pads.of(1), Hw.ONE, 3, false)); // output width w
+        }
+    }
+
+    @Test
+    void depthwiseGeometriesOnWideRows() {
+        Oracle.check(conv(4, 9, 20, 4, 3, 3, Hw.ONE, Pads.NONE, Hw.ONE, 4, true));              // no padding
+        Oracle.check(conv(3, 8, 33, 3, 3, 3, Hw.of(2), new Pads(0, 2, 1, 0), Hw.ONE, 3, true)); // lopsided pads
+        Oracle.check(conv(3, 9, 40, 3, 3, 3, Hw.ONE, Pads.of(2), Hw.of(2), 3, true));           // dilation 2
+        Oracle.check(conv(2, 12, 45, 2, 3, 3, Hw.of(2), Pads.of(2), Hw.of(2), 2, false));       // dilation 2, stride 2
+        Oracle.check(conv(4, 11, 37, 4, 5, 5, Hw.of(2), Pads.of(2), Hw.ONE, 4, true));          // 5x5, stride 2
+        Oracle.check(conv(2, 10, 50, 2, 3, 3, Hw.of(3), Pads.of(1), Hw.ONE, 2, true));          // stride 3
+        Oracle.check(conv(3, 7, 40, 6, 3, 3, Hw.ONE, Pads.of(1), Hw.ONE, 3, true), 2, 2);       // multiplier 2, batch 2
+        Oracle.check(conv(4, 9, 17, 4, 5, 5, Hw.ONE, Pads.of(2), Hw.ONE, 4, true), 2, 3);       // 5x5, batch 2
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"relu", "relu6", "clip", "clipMinAboveMax"})
+    void depthwiseActivationsOnWideRows(String kind) {
+        Activation act = switch (kind) {
+            case "relu" -> Activation.RELU;
+            case "relu6" -> Activation.clip(0f, 6f);
+            case "clip" -> Activation.clip(-0.5f, 0.3f);
+            default -> Activation.clip(0.3f, -0.5f); // the reference rule: below min gives min, else max
+        };
+        for (int stride : new int[] {1, 2}) {
+            var b = new GraphBuilder("dwact", 13);
+            String x = b.input("x", Shapes.BATCH, 3, 9, 41);
+            String w = b.constant("w", b.gaussian(1.0, 3, 1, 3, 3));
+            String bias = b.constant("b", Tensor.random(b.rng(), -0.5f, 0.5f, 3));
+            b.output(b.node("c", new Op.Conv(Hw.of(stride), Pads.of(1), Hw.ONE, 3, act), List.of(x, w, bias),
+                    List.of("y")));
+            Oracle.check(b.build(), 2, 2);
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"relu", "relu6", "clip"})
     void activationsFusedInTheIr(String kind) {
