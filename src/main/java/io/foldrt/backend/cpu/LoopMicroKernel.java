@@ -23,13 +23,19 @@ final class LoopMicroKernel implements MicroKernel {
     }
 
     @Override
+    public int columnBlock() {
+        return Sgemm.NR;
+    }
+
+    @Override
     public String describe() {
         return "loops";
     }
 
     @Override
-    public void multiply(float[] a, int ao, int kc, float[][] b, float[][] acc, int r, int nc) {
-        for (int i = 0; i < MR; i += 2) twoRows(a, ao + i, kc, b, acc[r + i], acc[r + i + 1], nc);
+    public void multiply(float[] a, int ao, int kc, float[][] b, float[][] acc, int r, int from, int n) {
+        if (from != 0) throw new IllegalArgumentException("the loop kernel takes whole rows (columnBlock), not from " + from);
+        for (int i = 0; i < MR; i += 2) twoRows(a, ao + i, kc, b, acc[r + i], acc[r + i + 1], n);
     }
 
     /** c0[j] += sum_k a[ao + k*MR] * b[k][j], c1[j] likewise with a[ao + k*MR + 1]. */

@@ -20,13 +20,20 @@ interface MicroKernel {
 
     /**
      * {@code acc[r + i][j] += sum_k a[ao + k*MR + i] * b[k][j]} for {@code i < MR, k < kc}, and at least
-     * {@code j < nc}. A kernel may compute columns up to {@code columnsTouched(nc)}: every row of {@code acc}
-     * and {@code b} must be that long, and those extra columns of {@code acc} are scratch.
+     * {@code from <= j < from + n}, where {@code from} is a multiple of {@link #columnBlock}. A kernel may compute
+     * columns up to {@code from + columnsTouched(n)}: every row of {@code acc} and {@code b} must be that long,
+     * and those extra columns of {@code acc} are scratch.
      */
-    void multiply(float[] a, int ao, int kc, float[][] b, float[][] acc, int r, int nc);
+    void multiply(float[] a, int ao, int kc, float[][] b, float[][] acc, int r, int from, int n);
 
-    /** How many accumulator columns {@link #multiply} reads and writes for {@code nc} requested columns. */
-    int columnsTouched(int nc);
+    /** How many accumulator columns {@link #multiply} reads and writes for {@code n} requested columns. */
+    int columnsTouched(int n);
+
+    /**
+     * Columns per call that the GEMM loop hands this kernel: narrow enough for the vector kernel that a block
+     * of B rows stays in L1 across all row panels, the whole row for the loop kernel, which wants long rows.
+     */
+    int columnBlock();
 
     /** Short name for reports, such as "vector 512-bit". */
     String describe();

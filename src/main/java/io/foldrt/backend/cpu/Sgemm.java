@@ -35,18 +35,23 @@ final class Sgemm {
         int depth = a.depth(), rows = a.rows();
         float[][] acc = ws.acc;
         MicroKernel kernel = ws.kernel;
-        int accRows = (p1 - p0) * MR, touched = kernel.columnsTouched(nc);
+        int accRows = (p1 - p0) * MR, touched = kernel.columnsTouched(nc), block = kernel.columnBlock();
         for (int r = 0; r < accRows; r++) Arrays.fill(acc[r], 0, touched, 0f);
         for (int k0 = 0; k0 < Math.max(depth, 1); k0 += KC) {
             int kc = Math.min(KC, depth - k0);
             boolean last = k0 + KC >= depth;
             float[][] panel = kc > 0 ? b.panel(src, srcOff, k0, kc, j0, nc, ws) : null;
-            for (int p = p0; p < p1; p++) {
-                int r = (p - p0) * MR;
-                if (kc > 0) kernel.multiply(a.data(), a.offset() + (p * depth + k0) * MR, kc, panel, acc, r, nc);
-                if (last) { // finish the panel's rows right away, while the kernel's stores are still in L1
-                    for (int i = 0; i < MR && p * MR + i < rows; i++) {
-                        ep.finish(acc[r + i], p * MR + i, j0, nc, out, outOff, ldc, ws);
+            // Column blocks outside, panels inside: a block of B stays in L1 while every panel multiplies it.
+            for (int jb = 0; jb < nc; jb += block) {
+                int n = Math.min(block, nc - jb);
+                boolean finish = last && jb + n == nc;
+                for (int p = p0; p < p1; p++) {
+                    int r = (p - p0) * MR;
+                    if (kc > 0) kernel.multiply(a.data(), a.offset() + (p * depth + k0) * MR, kc, panel, acc, r, jb, n);
+                    if (finish) { // the panel's rows are complete: finish them while the last block is in L1
+                        for (int i = 0; i < MR && p * MR + i < rows; i++) {
+                            ep.finish(acc[r + i], p * MR + i, j0, nc, out, outOff, ldc, ws);
+                        }
                     }
                 }
             }

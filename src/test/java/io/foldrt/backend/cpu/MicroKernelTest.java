@@ -22,15 +22,17 @@ class MicroKernelTest {
         SplittableRandom rng = new SplittableRandom(7);
         for (String name : Oracle.kernels()) {
             MicroKernel k = MicroKernel.select(name);
-            for (int kc : new int[] {1, 3, 8, 9, 17, Sgemm.KC}) {
-                for (int nc : new int[] {1, 5, 15, 16, 17, 31, 32, 33, 47, 100, Sgemm.NR - 1, Sgemm.NR}) {
-                    check(k, kc, nc, rng);
+            for (int from = 0; from < Sgemm.NR; from += Math.max(k.columnBlock(), Sgemm.NR / 2)) {
+                for (int kc : new int[] {1, 3, 8, 9, 17, Sgemm.KC}) {
+                    for (int nc : new int[] {1, 5, 15, 16, 17, 31, 32, 33, 47, 100, Sgemm.NR - 1, Sgemm.NR}) {
+                        if (from + nc <= Sgemm.NR) check(k, kc, from, nc, rng);
+                    }
                 }
             }
         }
     }
 
-    private static void check(MicroKernel k, int kc, int nc, SplittableRandom rng) {
+    private static void check(MicroKernel k, int kc, int from, int nc, SplittableRandom rng) {
         int mr = Sgemm.MR, rowsBefore = 3, ao = 5;
         float[] a = new float[ao + kc * mr];
         for (int i = 0; i < a.length; i++) a[i] = (float) rng.nextDouble(-1, 1);
@@ -38,22 +40,22 @@ class MicroKernelTest {
         for (float[] row : b) for (int j = 0; j < row.length; j++) row[j] = (float) rng.nextDouble(-1, 1);
         float[][] acc = new float[rowsBefore + mr + 1][Sgemm.NR];
         float[][] start = new float[acc.length][Sgemm.NR];
-        int touched = k.columnsTouched(nc);
-        assertTrue(touched >= nc && touched <= Sgemm.NR, k.describe() + ": columnsTouched(" + nc + ") = " + touched);
+        int touched = k.columnsTouched(nc), end = from + touched;
+        assertTrue(touched >= nc && end <= Sgemm.NR, k.describe() + ": columnsTouched(" + nc + ") = " + touched);
         for (int r = 0; r < acc.length; r++) {
             for (int j = 0; j < Sgemm.NR; j++) {
-                boolean inBlock = r >= rowsBefore && r < rowsBefore + mr && j < touched;
+                boolean inBlock = r >= rowsBefore && r < rowsBefore + mr && j >= from && j < end;
                 acc[r][j] = start[r][j] = inBlock ? (float) rng.nextDouble(-1, 1) : SENTINEL;
             }
         }
-        k.multiply(a, ao, kc, b, acc, rowsBefore, nc);
-        String what = k.describe() + " kc=" + kc + " nc=" + nc;
+        k.multiply(a, ao, kc, b, acc, rowsBefore, from, nc);
+        String what = k.describe() + " kc=" + kc + " from=" + from + " nc=" + nc;
         for (int r = 0; r < acc.length; r++) {
             boolean panelRow = r >= rowsBefore && r < rowsBefore + mr;
             for (int j = 0; j < Sgemm.NR; j++) {
-                if (!panelRow || j >= touched) {
+                if (!panelRow || j < from || j >= end) {
                     assertEquals(SENTINEL, acc[r][j], what + ": touched row " + r + " column " + j);
-                } else if (j < nc) {
+                } else if (j < from + nc) {
                     int i = r - rowsBefore;
                     double sum = start[r][j], mag = Math.abs(start[r][j]);
                     for (int t = 0; t < kc; t++) {
