@@ -20,13 +20,18 @@ final class Chunks {
     }
 
     /**
-     * Into how many row-panel ranges to split a GEMM whose columns give {@code units} independent tiles:
-     * enough for every thread to get work, and enough that no range holds more than
-     * {@link Sgemm#MAX_TILE_PANELS} accumulator panels.
+     * Into how many row-panel ranges to split a GEMM whose columns give {@code units} independent tiles of
+     * {@code cols} columns: enough for every thread to get work, and enough that no range holds more than
+     * {@link Sgemm#MAX_TILE_PANELS} accumulator panels of NR columns (proportionally more of narrower ones).
+     * Every range packs its own copy of the tile's B blocks, so a narrow tile (a small feature map) is split
+     * into one range per thread rather than two: there packing is a larger share of the work than balance.
      */
-    static int panelSplits(int units, int panels, int threads) {
-        int bySize = (panels + Sgemm.MAX_TILE_PANELS - 1) / Sgemm.MAX_TILE_PANELS;
-        int byThreads = threads == 1 || units >= 2 * threads ? 1 : (2 * threads + units - 1) / units;
+    static int panelSplits(int units, int panels, int threads, int cols) {
+        boolean narrow = cols < Sgemm.NR;
+        int maxPanels = Sgemm.MAX_TILE_PANELS * (narrow ? Sgemm.NR / Math.max(64, (cols + 63) / 64 * 64) : 1);
+        int tasks = narrow ? threads : 2 * threads;
+        int bySize = (panels + maxPanels - 1) / maxPanels;
+        int byThreads = threads == 1 || units >= tasks ? 1 : (tasks + units - 1) / units;
         return Math.clamp(Math.max(bySize, byThreads), 1, Math.max(1, panels));
     }
 

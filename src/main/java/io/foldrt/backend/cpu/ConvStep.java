@@ -65,11 +65,11 @@ final class ConvStep implements Step {
         if (channelColumns) {
             colBlocks = (mg + Sgemm.NR - 1) / Sgemm.NR;
             panels = PackedA.panels(pixels); // of pixels
-            splits = Chunks.panelSplits(groups, panels, threads); // images run one after another
+            splits = Chunks.panelSplits(groups, panels, threads, Math.min(mg, Sgemm.NR)); // images one after another
         } else {
             colBlocks = (pixels + Sgemm.NR - 1) / Sgemm.NR;
             panels = PackedA.panels(mg); // of channels
-            splits = Chunks.panelSplits(batch * groups * colBlocks, panels, threads);
+            splits = Chunks.panelSplits(batch * groups * colBlocks, panels, threads, Math.min(pixels, Sgemm.NR));
         }
         spec.needAccPanels(Chunks.panelsPerSplit(panels, splits));
         flops = 2L * batch * cout * pixels * depth;

@@ -43,7 +43,7 @@ final class ConvTransposeStep implements Step {
         input = new MatrixB(plane, 1);
         colBlocks = (plane + Sgemm.NR - 1) / Sgemm.NR;
         panels = PackedA.panels(rowsPerGroup);
-        splits = Chunks.panelSplits(colBlocks, panels, threads);
+        splits = Chunks.panelSplits(colBlocks, panels, threads, Math.min(plane, Sgemm.NR));
         spec.needAccPanels(Chunks.panelsPerSplit(panels, splits));
     }
 

@@ -58,7 +58,7 @@ final class GemmStep implements Step {
         this.postAct = cAtRun ? act : Activation.NONE;
         colBlocks = (n + Sgemm.NR - 1) / Sgemm.NR;
         panels = PackedA.panels(m);
-        splits = Chunks.panelSplits(colBlocks, panels, threads);
+        splits = Chunks.panelSplits(colBlocks, panels, threads, Math.min(n, Sgemm.NR));
         spec.needAccPanels(Chunks.panelsPerSplit(panels, splits));
     }
 

@@ -35,7 +35,7 @@ final class MatMulStep implements Step {
         this.bSource = bConstant ? new PrepackedB(constB, 0, n, 1, k, n) : new MatrixB(n, 1);
         colBlocks = (n + Sgemm.NR - 1) / Sgemm.NR;
         panels = PackedA.panels(m);
-        splits = Chunks.panelSplits(batches * colBlocks, panels, threads);
+        splits = Chunks.panelSplits(batches * colBlocks, panels, threads, Math.min(n, Sgemm.NR));
         spec.needAccPanels(Chunks.panelsPerSplit(panels, splits));
     }
 
