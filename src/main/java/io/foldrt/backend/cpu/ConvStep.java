@@ -23,7 +23,7 @@ final class ConvStep implements Step {
     private final PrepackedB[] weightsT; // channel columns: per group, depth x mg
     private final Epilogue[] epilogues; // per group
     private final BSource patches;
-    private final int colBlocks, panels, splits;
+    private final int tileCols, colBlocks, panels, splits;
     private final long flops;
 
     /**
@@ -63,16 +63,32 @@ final class ConvStep implements Step {
                 && geo.oh() == geo.h() && geo.ow() == geo.w();
         patches = pointwise && !channelColumns ? new MatrixB(plane, 1) : new Im2colB(geo);
         if (channelColumns) {
+            tileCols = Sgemm.NR;
             colBlocks = (mg + Sgemm.NR - 1) / Sgemm.NR;
             panels = PackedA.panels(pixels); // of pixels
             splits = Chunks.panelSplits(groups, panels, threads, Math.min(mg, Sgemm.NR)); // images one after another
         } else {
-            colBlocks = (pixels + Sgemm.NR - 1) / Sgemm.NR;
+            tileCols = pixelTileWidth(batch * groups, pixels, mg, threads);
+            colBlocks = (pixels + tileCols - 1) / tileCols;
             panels = PackedA.panels(mg); // of channels
-            splits = Chunks.panelSplits(batch * groups * colBlocks, panels, threads, Math.min(pixels, Sgemm.NR));
+            splits = Chunks.panelSplits(batch * groups * colBlocks, panels, threads, Math.min(pixels, tileCols));
         }
         spec.needAccPanels(Chunks.panelsPerSplit(panels, splits));
         flops = 2L * batch * cout * pixels * depth;
+    }
+
+    /**
+     * Columns per pixel tile. Where the images alone give too few NR-wide tiles to keep every thread busy, the
+     * work must be split further, and each part re-reads one operand: split by pixels (narrower tiles), each
+     * part streams all of W; split by channels (row panels), each part packs its own copy of the im2col
+     * blocks. So pixels are split when W is the smaller operand (fewer output channels than pixels).
+     */
+    static int pixelTileWidth(int images, int pixels, int channels, int threads) {
+        int tasks = 2 * threads, tiles = images * ((pixels + Sgemm.NR - 1) / Sgemm.NR);
+        if (tiles >= tasks || channels >= pixels) return Sgemm.NR;
+        int perImage = (tasks + images - 1) / images;
+        int width = ((pixels + perImage - 1) / perImage + 15) / 16 * 16; // whole 512-bit vectors
+        return Math.min(Sgemm.NR, width);
     }
 
     /**
@@ -104,7 +120,7 @@ final class ConvStep implements Step {
             rest /= colBlocks;
             int g = rest % groups, n = rest / groups;
             int p0 = Chunks.start(split, splits, panels), p1 = Chunks.start(split + 1, splits, panels);
-            int j0 = cb * Sgemm.NR, nc = Math.min(Sgemm.NR, pixels - j0);
+            int j0 = cb * tileCols, nc = Math.min(tileCols, pixels - j0);
             Sgemm.tile(weights[g], p0, p1, patches, in, (n * cin + g * cg) * plane, j0, nc, epilogues[g],
                     out, (n * cout + g * mg) * pixels, pixels, f.workspaces()[worker]);
         });
