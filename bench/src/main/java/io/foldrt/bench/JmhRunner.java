@@ -67,6 +67,10 @@ public final class JmhRunner {
             renameLoadAverage((ObjectNode) root.get("machine"));
             root.put("skipped", skipped);
             JsonNode jmh = mapper.readTree(raw.toFile());
+            for (JsonNode b : jmh) {
+                countSamples((ObjectNode) b.path("primaryMetric"));
+                ((ObjectNode) b).remove("secondaryMetrics"); // sample mode's percentiles again, as metrics
+            }
             root.set("jmh", jmh);
             byte[] bytes = mapper.writeValueAsBytes(root);
             AtomicFiles.write(out, o -> o.write(bytes));
@@ -74,6 +78,18 @@ public final class JmhRunner {
         } finally {
             Files.deleteIfExists(raw);
         }
+    }
+
+    /**
+     * Replaces the raw per-sample histograms (most of the file: 1.5 MB for the short suite) by their sample
+     * count; the score, error and percentiles JMH computed from them stay.
+     */
+    private static void countSamples(ObjectNode pm) {
+        JsonNode hist = pm.remove("rawDataHistogram");
+        if (hist == null) return;
+        long n = 0;
+        for (JsonNode fork : hist) for (JsonNode iter : fork) for (JsonNode bin : iter) n += bin.path(1).asLong();
+        pm.put("samples", n);
     }
 
     /** Same key as foldrt bench's JSON. */
