@@ -113,6 +113,16 @@ class BenchOutputsTest {
                    "primaryMetric": {"score": 1.5, "scoreError": 0.1, "scoreUnit": "ms/op",
                      "scorePercentiles": {"50.0": 1.4, "99.0": 2.0}, "rawDataHistogram": [[[[1.4, 30], [2.0, 2]]]]}}]}
                 """);
+        // JmhRunner's own files carry the sample count instead of the raw histograms.
+        Files.writeString(dir.resolve("jmh-2025-04-01.json"), """
+                {"format": "foldrt-jmh/1", "machine": {"cpu": "Test CPU", "cores": 2, "date": "2025-04-01T00:00:00Z",
+                 "command": "bench/run jmh", "commit": "c0ffee", "load_average": "1 1 1", "java": "j", "os": "o"},
+                 "skipped": "",
+                 "jmh": [{"benchmark": "io.foldrt.bench.ConvBnBench.forward", "mode": "sample",
+                   "params": {"shape": "r50_l4_3x3", "variant": "conv"},
+                   "primaryMetric": {"score": 2.5, "scoreError": 0.2, "scoreUnit": "ms/op",
+                     "scorePercentiles": {"50.0": 2.4, "99.0": 3.0}, "samples": 57}}]}
+                """);
         Files.writeString(dir.resolve("notes.txt"), "ignored");
         Files.write(dir.resolve("bench-2025-02-01.png"), BenchChart.png(BenchJson.toJson(report(2))));
         ObjectNode torch = BenchJson.toJson(report(1));
@@ -127,6 +137,7 @@ class BenchOutputsTest {
         assertTrue(jmh >= 0 && jmh < feb && feb < jan, md);
         assertTrue(md.contains("| ConvBnBench.forward | shape=r50_l1_3x3 variant=folded | 1.400 | 2.000 | 1.500 ± 0.100 | ms/op | 32 |"), md);
         assertTrue(md.contains("Skipped: cuda: libcuda.so.1 not found"), md);
+        assertTrue(md.contains("| ConvBnBench.forward | shape=r50_l4_3x3 variant=conv | 2.400 | 3.000 | 2.500 ± 0.200 | ms/op | 57 |"), md);
         assertTrue(md.contains("## bench-2025-02-01.json (foldrt bench)\n\n![latency distributions](bench-2025-02-01.png)\n"), md);
         assertTrue(!md.contains("bench-2025-01-01.png"), "no link to a chart that does not exist");
         int torchAt = md.indexOf("## gpu-torch.json (PyTorch)\n");
