@@ -204,7 +204,8 @@ final class Compiler {
             boolean channelColumns = ConvStep.channelColumns(ws[0] / c.group(), ys[2] * ys[3], kernel);
             int size = channelColumns ? ConvStep.packedSize(xs, ys, ws[2], ws[3], c.group()) : 0;
             int packed = size > 0 ? temp(size) : -1;
-            add(n, new ConvStep(x, y, packed, xs, ys, w, ws[2], ws[3], bias, geo, c.group(), channelColumns, f.act(),
+            add(n, new ConvStep(x, y, packed, xs, ys, w, ws[2], ws[3], bias, geo, c.group(), channelColumns,
+                    kernel.usesVectorApi(), f.act(),
                     threads, spec));
         }
     }

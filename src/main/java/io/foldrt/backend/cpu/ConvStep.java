@@ -32,7 +32,8 @@ final class ConvStep implements Step {
      * @param packedTemp a temporary of {@link #packedSize} floats (used only in channel-column mode)
      */
     ConvStep(int x, int y, int packedTemp, int[] xs, int[] ys, float[] w, int kh, int kw, float[] bias,
-             ConvGeometry geo, int groups, boolean channelColumns, Activation act, int threads, Workspace.Spec spec) {
+             ConvGeometry geo, int groups, boolean channelColumns, boolean vectorApi, Activation act, int threads,
+             Workspace.Spec spec) {
         this.x = x;
         this.y = y;
         this.packedTemp = packedTemp;
@@ -61,7 +62,7 @@ final class ConvStep implements Step {
         }
         boolean pointwise = kh == 1 && kw == 1 && geo.sh() == 1 && geo.sw() == 1 && geo.pt() == 0 && geo.pl() == 0
                 && geo.oh() == geo.h() && geo.ow() == geo.w();
-        patches = pointwise && !channelColumns ? new MatrixB(plane, 1) : new Im2colB(geo);
+        patches = pointwise && !channelColumns ? new MatrixB(plane, 1) : new Im2colB(geo, vectorApi);
         if (channelColumns) {
             tileCols = Sgemm.NR;
             colBlocks = (mg + Sgemm.NR - 1) / Sgemm.NR;

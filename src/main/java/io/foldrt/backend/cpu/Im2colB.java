@@ -9,9 +9,10 @@ import java.util.Arrays;
  *
  * <p>When the output rows are as wide as the input rows and both strides are 1 (a "same"-padded conv), a
  * tap's row is the input plane shifted by a constant, so it is one bulk copy plus zeroing of the columns
- * that fall into the padding; otherwise it is gathered output row by output row.
+ * that fall into the padding; otherwise it is gathered output row by output row, stride-2 rows with vector
+ * lane permutations when {@code vectorApi} (the backend runs the Vector API kernels).
  */
-record Im2colB(ConvGeometry g) implements BSource {
+record Im2colB(ConvGeometry g, boolean vectorApi) implements BSource {
 
     @Override
     public float[][] panel(float[] src, int srcOff, int k0, int kc, int j0, int nc, Workspace ws) {
@@ -59,7 +60,11 @@ record Im2colB(ConvGeometry g) implements BSource {
                 Arrays.fill(dst, d, d + seg, 0f);
             } else {
                 int ix0 = ox * g.sw() - g.pl() + kx * g.dw();
-                ConvGeometry.gatherRow(src, chanBase + iy * g.w(), g.w(), ix0, g.sw(), dst, d, seg, 0f);
+                if (vectorApi && g.sw() == 2) {
+                    VectorCopies.gatherEven(src, chanBase + iy * g.w(), g.w(), ix0, dst, d, seg);
+                } else {
+                    ConvGeometry.gatherRow(src, chanBase + iy * g.w(), g.w(), ix0, g.sw(), dst, d, seg, 0f);
+                }
             }
             d += seg;
             ox = 0;

@@ -55,6 +55,16 @@ class ConvTest {
     }
 
     @Test
+    void strideTwoRowsWideEnoughForVectorGathers() {
+        // Output rows of 16+ pixels from 32+ input columns: the vector kernel's im2col reads them with lane
+        // permutations, with scalar edges where a window starts in the padding or ends near the row end.
+        Oracle.check(conv(3, 9, 75, 4, 3, 3, Hw.of(2), Pads.of(1), Hw.ONE, 1, true));
+        Oracle.check(conv(2, 11, 70, 5, 7, 7, Hw.of(2), Pads.of(3), Hw.ONE, 1, false));
+        Oracle.check(conv(2, 8, 66, 3, 3, 3, new Hw(1, 2), new Pads(0, 2, 1, 0), new Hw(1, 2), 1, true));
+        Oracle.check(conv(4, 6, 64, 6, 1, 1, Hw.of(2), Pads.NONE, Hw.ONE, 2, true), 2, 2);
+    }
+
+    @Test
     void pointwiseAndStridedOneByOne() {
         Oracle.check(conv(37, 7, 5, 19, 1, 1, Hw.ONE, Pads.NONE, Hw.ONE, 1, true));  // direct-operand path
         Oracle.check(conv(16, 9, 9, 10, 1, 1, Hw.of(2), Pads.NONE, Hw.ONE, 1, true)); // downsample: im2col

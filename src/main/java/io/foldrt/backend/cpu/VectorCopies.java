@@ -1,0 +1,36 @@
+package io.foldrt.backend.cpu;
+
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Strided copies on the Vector API, for backends that run the vector kernels (this class is loaded only
+ * then). A stride-2 read of 2L floats is two vector loads and one two-vector lane permutation, where the
+ * scalar loop reads one float per step: im2col of a stride-2 convolution spent half its time there.
+ */
+final class VectorCopies {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+    private static final VectorShuffle<Float> EVEN = VectorShuffle.fromOp(S, i -> 2 * i);
+
+    private VectorCopies() {}
+
+    /**
+     * {@link ConvGeometry#gatherRow} for stride 2 with zero fill: dst[d0 + t] = row[ix0 + 2t] for t in [0, n),
+     * 0 where ix0 + 2t falls outside [0, width).
+     */
+    static void gatherEven(float[] src, int rowBase, int width, int ix0, float[] dst, int d0, int n) {
+        int lo = Math.min(n, ConvGeometry.firstTap(ix0, 2, 0));
+        int hi = ix0 >= width ? lo : Math.clamp((width - 1 - ix0) / 2 + 1, lo, n);
+        Arrays.fill(dst, d0, d0 + lo, 0f);
+        int t = lo, s = rowBase + ix0 + 2 * lo;
+        // Whole vectors while both loads stay inside the source row (2L floats from s).
+        for (; t + L <= hi && s + 2 * L <= rowBase + width; t += L, s += 2 * L) {
+            FloatVector.fromArray(S, src, s).rearrange(EVEN, FloatVector.fromArray(S, src, s + L)).intoArray(dst, d0 + t);
+        }
+        for (; t < hi; t++, s += 2) dst[d0 + t] = src[s];
+        Arrays.fill(dst, d0 + hi, d0 + n, 0f);
+    }
+}
