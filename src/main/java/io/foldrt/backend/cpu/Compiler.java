@@ -201,12 +201,10 @@ final class Compiler {
         if (ws[1] == 1 && c.group() > 1) {
             add(n, new DepthwiseConvStep(x, y, xs, ys, w, bias, geo, f.act(), threads, spec, kernel));
         } else {
-            boolean channelColumns = ConvStep.channelColumns(ws[0] / c.group(), ys[2] * ys[3], kernel);
-            int size = channelColumns ? ConvStep.packedSize(xs, ys, ws[2], ws[3], c.group()) : 0;
+            int size = ConvStep.packedSize(xs, ys, ws[2], ws[3], c.group(), kernel);
             int packed = size > 0 ? temp(size) : -1;
-            add(n, new ConvStep(x, y, packed, xs, ys, w, ws[2], ws[3], bias, geo, c.group(), channelColumns,
-                    kernel.usesVectorApi(), f.act(),
-                    threads, spec));
+            add(n, new ConvStep(x, y, packed, xs, ys, w, ws[2], ws[3], bias, geo, c.group(), f.act(), threads, spec,
+                    kernel));
         }
     }
 

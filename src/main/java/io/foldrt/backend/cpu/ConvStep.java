@@ -6,12 +6,14 @@ import java.util.Arrays;
 /**
  * Convolution as SGEMM per (image, group), in one of two orientations:
  * <ul>
- *   <li>pixel columns (large feature maps): output[channel, pixel] = W x im2col(X). W is packed at compile
- *       time; im2col blocks are built as the B operand, and a 1x1 stride-1 unpadded conv multiplies the
- *       input planes directly. Tasks split pixels into NR-wide blocks, then channels if needed.</li>
- *   <li>channel columns (small maps, many channels; loop kernel only, see {@link #channelColumns}): output^T[pixel, channel] = im2col(X)^T x W^T. W^T is
- *       packed at compile time; each task packs the im2col rows of its pixels as the A operand and the
- *       epilogue stores the tile back channel-major. Tasks split pixels.</li>
+ *   <li>pixel columns (the default): output[channel, pixel] = W x im2col(X). W is packed at compile time;
+ *       im2col blocks are built as the B operand, and a 1x1 stride-1 unpadded conv multiplies the input
+ *       planes directly. Tasks split pixels into tiles (NR wide, narrower where that balances the threads
+ *       best, see {@link #pixelTileWidth}), then channels if needed.</li>
+ *   <li>channel columns (small maps, many channels; loop kernel only, see {@link #channelColumns}):
+ *       output^T[pixel, channel] = im2col(X)^T x W^T. W^T is packed at compile time; each task packs the
+ *       im2col rows of its pixels as the A operand and the epilogue stores the tile back channel-major.
+ *       Tasks split pixels.</li>
  * </ul>
  * Bias and the fused activation are applied in the epilogue in both cases.
  */
@@ -32,8 +34,7 @@ final class ConvStep implements Step {
      * @param packedTemp a temporary of {@link #packedSize} floats (used only in channel-column mode)
      */
     ConvStep(int x, int y, int packedTemp, int[] xs, int[] ys, float[] w, int kh, int kw, float[] bias,
-             ConvGeometry geo, int groups, boolean channelColumns, boolean vectorApi, Activation act, int threads,
-             Workspace.Spec spec) {
+             ConvGeometry geo, int groups, Activation act, int threads, Workspace.Spec spec, MicroKernel kernel) {
         this.x = x;
         this.y = y;
         this.packedTemp = packedTemp;
@@ -46,7 +47,7 @@ final class ConvStep implements Step {
         this.plane = xs[2] * xs[3];
         this.pixels = ys[2] * ys[3];
         this.depth = cg * kh * kw;
-        this.channelColumns = channelColumns;
+        this.channelColumns = channelColumns(mg, pixels, kernel);
         weights = new PackedA[groups];
         weightsT = new PrepackedB[groups];
         epilogues = new Epilogue[groups];
@@ -62,7 +63,7 @@ final class ConvStep implements Step {
         }
         boolean pointwise = kh == 1 && kw == 1 && geo.sh() == 1 && geo.sw() == 1 && geo.pt() == 0 && geo.pl() == 0
                 && geo.oh() == geo.h() && geo.ow() == geo.w();
-        patches = pointwise && !channelColumns ? new MatrixB(plane, 1) : new Im2colB(geo, vectorApi);
+        patches = pointwise && !channelColumns ? new MatrixB(plane, 1) : new Im2colB(geo, kernel.usesVectorApi());
         if (channelColumns) {
             tileCols = Sgemm.NR;
             colBlocks = (mg + Sgemm.NR - 1) / Sgemm.NR;
@@ -102,8 +103,9 @@ final class ConvStep implements Step {
     }
 
     /** Floats of the temporary that holds one image's packed im2col^T for every group (channel columns). */
-    static int packedSize(int[] xs, int[] ys, int kh, int kw, int groups) {
+    static int packedSize(int[] xs, int[] ys, int kh, int kw, int groups, MicroKernel kernel) {
         int pixels = ys[2] * ys[3];
+        if (!channelColumns(ys[1] / groups, pixels, kernel)) return 0;
         return Math.multiplyExact(groups, PackedA.size(pixels, xs[1] / groups * kh * kw));
     }
 
