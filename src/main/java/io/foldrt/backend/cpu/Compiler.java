@@ -255,7 +255,7 @@ final class Compiler {
         int[] xs = shape(n.input(0)), ys = shape(n.output());
         var geo = new ConvGeometry(xs[2], xs[3], k.h(), k.w(), s.h(), s.w(), d.h(), d.w(), p.top(), p.left(),
                 ys[2], ys[3]);
-        add(n, new PoolStep(id(n.input(0)), node(n.output()), xs, geo, p, max, countPad, threads, spec));
+        add(n, new PoolStep(id(n.input(0)), node(n.output()), xs, geo, p, max, countPad, threads, spec, kernel));
     }
 
     private void binary(Node n, boolean mul, Fused f) {

@@ -61,7 +61,7 @@ record Im2colB(ConvGeometry g, boolean vectorApi) implements BSource {
             } else {
                 int ix0 = ox * g.sw() - g.pl() + kx * g.dw();
                 if (vectorApi && g.sw() == 2) {
-                    VectorCopies.gatherEven(src, chanBase + iy * g.w(), g.w(), ix0, dst, d, seg);
+                    VectorCopies.gatherEven(src, chanBase + iy * g.w(), g.w(), ix0, dst, d, seg, 0f);
                 } else {
                     ConvGeometry.gatherRow(src, chanBase + iy * g.w(), g.w(), ix0, g.sw(), dst, d, seg, 0f);
                 }

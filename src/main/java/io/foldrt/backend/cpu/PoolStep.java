@@ -17,9 +17,11 @@ final class PoolStep implements Step {
     // In-range tap ranges and averaging divisors per output row / column, fixed by the geometry.
     private final int[] kyLo, kyHi, rowsCounted;
     private final float[] colsCounted;
+    private final boolean vectorGather; // stride-2 rows through VectorCopies (only with the vector kernel)
 
     PoolStep(int x, int y, int[] xs, ConvGeometry g, Pads pads, boolean max, boolean countPad, int threads,
-             Workspace.Spec spec) {
+             Workspace.Spec spec, MicroKernel kernel) {
+        this.vectorGather = kernel.usesVectorApi() && g.sw() == 2;
         this.x = x;
         this.y = y;
         this.max = max;
@@ -71,7 +73,9 @@ final class PoolStep implements Step {
             for (int ky = kyLo[oy]; ky < kyHi[oy]; ky++) {
                 int rowBase = inBase + (y0 + ky * g.dh()) * w;
                 for (int kx = 0; kx < kw; kx++) {
-                    ConvGeometry.gatherRow(in, rowBase, w, kx * g.dw() - g.pl(), g.sw(), tap, 0, ow, fill);
+                    int ix0 = kx * g.dw() - g.pl();
+                    if (vectorGather) VectorCopies.gatherEven(in, rowBase, w, ix0, tap, 0, ow, fill);
+                    else ConvGeometry.gatherRow(in, rowBase, w, ix0, g.sw(), tap, 0, ow, fill);
                     if (max) {
                         for (int j = 0; j < ow; j++) acc[j] = Math.max(acc[j], tap[j]); // NaN propagates
                     } else {

@@ -18,19 +18,19 @@ final class VectorCopies {
     private VectorCopies() {}
 
     /**
-     * {@link ConvGeometry#gatherRow} for stride 2 with zero fill: dst[d0 + t] = row[ix0 + 2t] for t in [0, n),
-     * 0 where ix0 + 2t falls outside [0, width).
+     * {@link ConvGeometry#gatherRow} for stride 2: dst[d0 + t] = row[ix0 + 2t] for t in [0, n), {@code fill}
+     * where ix0 + 2t falls outside [0, width).
      */
-    static void gatherEven(float[] src, int rowBase, int width, int ix0, float[] dst, int d0, int n) {
+    static void gatherEven(float[] src, int rowBase, int width, int ix0, float[] dst, int d0, int n, float fill) {
         int lo = Math.min(n, ConvGeometry.firstTap(ix0, 2, 0));
         int hi = ix0 >= width ? lo : Math.clamp((width - 1 - ix0) / 2 + 1, lo, n);
-        Arrays.fill(dst, d0, d0 + lo, 0f);
+        Arrays.fill(dst, d0, d0 + lo, fill);
         int t = lo, s = rowBase + ix0 + 2 * lo;
         // Whole vectors while both loads stay inside the source row (2L floats from s).
         for (; t + L <= hi && s + 2 * L <= rowBase + width; t += L, s += 2 * L) {
             FloatVector.fromArray(S, src, s).rearrange(EVEN, FloatVector.fromArray(S, src, s + L)).intoArray(dst, d0 + t);
         }
         for (; t < hi; t++, s += 2) dst[d0 + t] = src[s];
-        Arrays.fill(dst, d0 + hi, d0 + n, 0f);
+        Arrays.fill(dst, d0 + hi, d0 + n, fill);
     }
 }

@@ -36,6 +36,15 @@ class PoolTest {
     }
 
     @Test
+    void strideTwoRowsWideEnoughForVectorGathers() {
+        // 16+ output columns from 32+ input columns: the vector kernel's gather path, edges included.
+        Oracle.check(pool(max(3, 2, Pads.of(1), Hw.ONE, false), 3, 9, 75));
+        Oracle.check(pool(max(2, 2, Pads.NONE, Hw.ONE, true), 2, 6, 67));
+        Oracle.check(pool(avg(Hw.of(3), Hw.of(2), Pads.of(1), false, false), 2, 7, 70));
+        Oracle.check(pool(avg(Hw.of(3), Hw.of(2), Pads.of(1), true, true), 2, 7, 71));
+    }
+
+    @Test
     void maxPoolCeilMode() {
         Oracle.check(pool(max(2, 2, Pads.NONE, Hw.ONE, true), 3, 9, 7));                   // partial last windows
         Oracle.check(pool(max(2, 2, new Pads(0, 0, 1, 1), Hw.ONE, true), 2, 5, 5));        // last window kept
