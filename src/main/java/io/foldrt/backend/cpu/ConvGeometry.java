@@ -37,8 +37,7 @@ record ConvGeometry(int h, int w, int kh, int kw, int sh, int sw, int dh, int dw
         } else {
             // The in-range taps form one run [lo, hi): fill around it and copy it without a test per element
             // (a strided read stays scalar, but the branch-free loop runs about twice as fast).
-            int lo = Math.min(n, firstTap(ix0, stride, 0));
-            int hi = ix0 >= width ? lo : Math.clamp((width - 1 - ix0) / stride + 1, lo, n);
+            int lo = Math.min(n, firstTap(ix0, stride, 0)), hi = Math.max(lo, endTap(ix0, stride, width, n));
             Arrays.fill(dst, d0, d0 + lo, fill);
             for (int t = lo, s = rowBase + ix0 + lo * stride; t < hi; t++, s += stride) dst[d0 + t] = src[s];
             Arrays.fill(dst, d0 + hi, d0 + n, fill);

@@ -23,12 +23,13 @@ final class VectorCopies {
      */
     static void gatherEven(float[] src, int rowBase, int width, int ix0, float[] dst, int d0, int n, float fill) {
         int lo = Math.min(n, ConvGeometry.firstTap(ix0, 2, 0));
-        int hi = ix0 >= width ? lo : Math.clamp((width - 1 - ix0) / 2 + 1, lo, n);
+        int hi = Math.max(lo, ConvGeometry.endTap(ix0, 2, width, n));
         Arrays.fill(dst, d0, d0 + lo, fill);
         int t = lo, s = rowBase + ix0 + 2 * lo;
         // Whole vectors while both loads stay inside the source row (2L floats from s).
         for (; t + L <= hi && s + 2 * L <= rowBase + width; t += L, s += 2 * L) {
-            FloatVector.fromArray(S, src, s).rearrange(EVEN, FloatVector.fromArray(S, src, s + L)).intoArray(dst, d0 + t);
+            FloatVector.fromArray(S, src, s).rearrange(EVEN, FloatVector.fromArray(S, src, s + L))
+                    .intoArray(dst, d0 + t);
         }
         for (; t < hi; t++, s += 2) dst[d0 + t] = src[s];
         Arrays.fill(dst, d0 + hi, d0 + n, fill);
