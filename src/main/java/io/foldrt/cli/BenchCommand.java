@@ -67,7 +67,7 @@ final class BenchCommand extends CliCommand {
     long seed;
 
     @Option(names = "--bootstrap", defaultValue = "2000", paramLabel = "N",
-            description = "Bootstrap resamples for the 95% confidence intervals (default: ${DEFAULT-VALUE}).")
+            description = "Bootstrap resamples for the 95%% confidence intervals (default: ${DEFAULT-VALUE}).")
     int resamples;
 
     @Option(names = "--layers", description = "Also time every layer of both FoldRT sides: where the BatchNorm time went.")

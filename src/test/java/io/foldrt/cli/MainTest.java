@@ -196,6 +196,25 @@ class MainTest {
         assertEquals(0, cli.run("run", "--help").code());
     }
 
+    /** picocli reports a description it cannot format (a bare '%') on the process's stderr, not ours. */
+    @Test
+    void everyCommandsHelpFormatsCleanly() {
+        java.io.PrintStream saved = System.err;
+        java.io.ByteArrayOutputStream stray = new java.io.ByteArrayOutputStream();
+        try {
+            System.setErr(new java.io.PrintStream(stray, true, StandardCharsets.UTF_8));
+            for (String c : List.of("info", "run", "bench", "demo", "fold", "serve", "bench-report")) {
+                CliHarness.Result r = cli.run(c, "--help");
+                assertEquals(0, r.code(), c);
+                assertTrue(r.out().startsWith("Usage: foldrt " + c), r.out());
+            }
+        } finally {
+            System.setErr(saved);
+        }
+        assertEquals("", stray.toString(StandardCharsets.UTF_8));
+        assertTrue(cli.run("bench", "--help").out().contains("95% confidence"));
+    }
+
     @Test
     void noFoldAsksThePlannerToKeepBatchNorm() {
         assertEquals(0, cli.run("run", "tiny_cnn", "--input", goodInput().toString(), "--no-fold").code());
