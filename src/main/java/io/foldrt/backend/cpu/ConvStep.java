@@ -157,7 +157,7 @@ final class ConvStep implements Step {
             int kc = Math.min(Sgemm.KC, depth - k0);
             float[][] rows = patches.panel(in, src, k0, kc, first, count, ws);
             for (int p = p0; p < p1; p++) {
-                int base = dstOff + (p * depth + k0) * mr;
+                int base = dstOff + PackedA.index(pixels, depth, p, k0);
                 for (int r = 0; r < mr; r++) {
                     int col = p * mr + r - first;
                     if (col < count) {

@@ -6,7 +6,7 @@ import io.foldrt.ir.ModelException;
  * The innermost GEMM loop: one {@link Sgemm#MR}-row panel of A times a block of B rows, added into MR
  * accumulator rows. Two implementations, chosen per backend by the {@code kernel} option:
  * <ul>
- *   <li>{@code vector}: the incubating Vector API, which keeps an MR x 2-vector block of C in registers for the
+ *   <li>{@code vector}: the incubating Vector API, which keeps an MR x 3-vector block of C in registers for the
  *       whole depth slice (about 4x the other on AVX-512). Needs the JVM flag
  *       {@code --add-modules jdk.incubator.vector}; the launcher, tests and benchmarks pass it.</li>
  *   <li>{@code loops}: plain Java loops that C2 auto-vectorizes; works on any JVM.</li>

@@ -12,7 +12,7 @@ import java.util.Arrays;
  * B and the accumulators are separate row arrays starting at index 0, the shape both kernels need.
  */
 final class Sgemm {
-    /** Rows per A panel: the vector kernel's register block height (8 x 2 vectors of C). */
+    /** Rows per A panel: the vector kernel's register block height (8 x 3 vectors of C). */
     static final int MR = 8;
     /**
      * Columns per tile. Long, because each kernel step has a fixed cost (A loads, loop entry and exit) that
@@ -47,7 +47,7 @@ final class Sgemm {
                 boolean finish = last && jb + n == nc;
                 for (int p = p0; p < p1; p++) {
                     int r = (p - p0) * MR;
-                    if (kc > 0) kernel.multiply(a.data(), a.offset() + (p * depth + k0) * MR, kc, panel, acc, r, jb, n);
+                    if (kc > 0) kernel.multiply(a.data(), a.at(p, k0), kc, panel, acc, r, jb, n);
                     if (finish) { // the panel's rows are complete: finish them while the last block is in L1
                         for (int i = 0; i < MR && p * MR + i < rows; i++) {
                             ep.finish(acc[r + i], p * MR + i, j0, nc, out, outOff, ldc, ws);

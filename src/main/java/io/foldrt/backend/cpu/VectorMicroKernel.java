@@ -4,9 +4,10 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * {@link MicroKernel} on the Vector API. For each block of two vectors of columns, the MR x 2 block of C
- * lives in registers (16 of AVX-512's 32) while the kernel walks the depth slice: per step two B loads and
- * MR broadcasts of A feed 2*MR FMAs, and C is loaded and stored once per slice instead of once per step.
+ * {@link MicroKernel} on the Vector API. For each block of three vectors of columns, the MR x 3 block of C
+ * lives in registers (24 of AVX-512's 32) while the kernel walks the depth slice: per step three B loads and
+ * MR broadcasts of A feed 3*MR FMAs, and C is loaded and stored once per slice instead of once per step.
+ * Two- and one-vector blocks finish a row.
  *
  * <p>Index arithmetic is written as "base + k * constant" inside the loop, not as running pointers: C2
  * then hoists the bounds checks, and measured on Zen 5 the running-pointer form ran at a quarter of the
@@ -34,7 +35,7 @@ final class VectorMicroKernel implements MicroKernel {
 
     @Override
     public int columnBlock() {
-        return 4 * L; // KC rows x 4 vectors = 32 KiB of B at 512 bits, inside a 48 KiB L1
+        return 3 * L; // KC rows x 3 vectors = 24 KiB of B at 512 bits, half a 48 KiB L1
     }
 
     @Override
@@ -45,8 +46,90 @@ final class VectorMicroKernel implements MicroKernel {
     @Override
     public void multiply(float[] a, int ao, int kc, float[][] b, float[][] acc, int r, int from, int n) {
         int end = from + columnsTouched(n), j = from;
-        for (; j + 2 * L <= end; j += 2 * L) twoVectors(a, ao, kc, b, acc, r, j);
-        if (j < end) oneVector(a, ao, kc, b, acc, r, j);
+        for (; j + 3 * L <= end; j += 3 * L) threeVectors(a, ao, kc, b, acc, r, j);
+        if (j + 2 * L <= end) twoVectors(a, ao, kc, b, acc, r, j);
+        else if (j < end) oneVector(a, ao, kc, b, acc, r, j);
+    }
+
+    /**
+     * The main block: MR x 3 vectors of C in 24 registers. Per depth step three B loads and MR broadcasts feed
+     * 24 FMAs; with two vectors (16 FMAs per step) the per-step cost of fetching the row b[k] and its bounds
+     * checks showed: measured on Zen 5, 8 x 3 ran at about 220 GFLOP/s per core in L1, 8 x 2 at about 178.
+     */
+    private static void threeVectors(float[] a, int ao, int kc, float[][] b, float[][] acc, int r, int j) {
+        float[] r0 = acc[r], r1 = acc[r + 1], r2 = acc[r + 2], r3 = acc[r + 3];
+        float[] r4 = acc[r + 4], r5 = acc[r + 5], r6 = acc[r + 6], r7 = acc[r + 7];
+        int h = j + L, q = j + 2 * L;
+        FloatVector c00 = FloatVector.fromArray(S, r0, j), c01 = FloatVector.fromArray(S, r0, h), c02 = FloatVector.fromArray(S, r0, q);
+        FloatVector c10 = FloatVector.fromArray(S, r1, j), c11 = FloatVector.fromArray(S, r1, h), c12 = FloatVector.fromArray(S, r1, q);
+        FloatVector c20 = FloatVector.fromArray(S, r2, j), c21 = FloatVector.fromArray(S, r2, h), c22 = FloatVector.fromArray(S, r2, q);
+        FloatVector c30 = FloatVector.fromArray(S, r3, j), c31 = FloatVector.fromArray(S, r3, h), c32 = FloatVector.fromArray(S, r3, q);
+        FloatVector c40 = FloatVector.fromArray(S, r4, j), c41 = FloatVector.fromArray(S, r4, h), c42 = FloatVector.fromArray(S, r4, q);
+        FloatVector c50 = FloatVector.fromArray(S, r5, j), c51 = FloatVector.fromArray(S, r5, h), c52 = FloatVector.fromArray(S, r5, q);
+        FloatVector c60 = FloatVector.fromArray(S, r6, j), c61 = FloatVector.fromArray(S, r6, h), c62 = FloatVector.fromArray(S, r6, q);
+        FloatVector c70 = FloatVector.fromArray(S, r7, j), c71 = FloatVector.fromArray(S, r7, h), c72 = FloatVector.fromArray(S, r7, q);
+        for (int k = 0; k < kc; k++) {
+            float[] bk = b[k];
+            int ak = ao + k * MR;
+            FloatVector b0 = FloatVector.fromArray(S, bk, j), b1 = FloatVector.fromArray(S, bk, h);
+            FloatVector b2 = FloatVector.fromArray(S, bk, q);
+            FloatVector x = FloatVector.broadcast(S, a[ak]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            c02 = x.fma(b2, c02);
+            x = FloatVector.broadcast(S, a[ak + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            c12 = x.fma(b2, c12);
+            x = FloatVector.broadcast(S, a[ak + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            c22 = x.fma(b2, c22);
+            x = FloatVector.broadcast(S, a[ak + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            c32 = x.fma(b2, c32);
+            x = FloatVector.broadcast(S, a[ak + 4]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            c42 = x.fma(b2, c42);
+            x = FloatVector.broadcast(S, a[ak + 5]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            c52 = x.fma(b2, c52);
+            x = FloatVector.broadcast(S, a[ak + 6]);
+            c60 = x.fma(b0, c60);
+            c61 = x.fma(b1, c61);
+            c62 = x.fma(b2, c62);
+            x = FloatVector.broadcast(S, a[ak + 7]);
+            c70 = x.fma(b0, c70);
+            c71 = x.fma(b1, c71);
+            c72 = x.fma(b2, c72);
+        }
+        c00.intoArray(r0, j);
+        c01.intoArray(r0, h);
+        c02.intoArray(r0, q);
+        c10.intoArray(r1, j);
+        c11.intoArray(r1, h);
+        c12.intoArray(r1, q);
+        c20.intoArray(r2, j);
+        c21.intoArray(r2, h);
+        c22.intoArray(r2, q);
+        c30.intoArray(r3, j);
+        c31.intoArray(r3, h);
+        c32.intoArray(r3, q);
+        c40.intoArray(r4, j);
+        c41.intoArray(r4, h);
+        c42.intoArray(r4, q);
+        c50.intoArray(r5, j);
+        c51.intoArray(r5, h);
+        c52.intoArray(r5, q);
+        c60.intoArray(r6, j);
+        c61.intoArray(r6, h);
+        c62.intoArray(r6, q);
+        c70.intoArray(r7, j);
+        c71.intoArray(r7, h);
+        c72.intoArray(r7, q);
     }
 
     private static void twoVectors(float[] a, int ao, int kc, float[][] b, float[][] acc, int r, int j) {

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Both GEMM micro-kernels against a float64 sum, over depths and widths that hit every block edge (odd depth
- * tails, one vector, a partial vector, full 2-vector blocks, the whole NR row), and the columns a kernel may
+ * tails, one vector, a partial vector, 2- and 3-vector blocks and their tails, the whole NR row), and the columns a kernel may
  * not touch. Tolerance: 1e-5 relative to the sum of absolute products (float32 accumulation of kc terms).
  */
 class MicroKernelTest {
@@ -24,7 +24,7 @@ class MicroKernelTest {
             MicroKernel k = MicroKernel.select(name);
             for (int from = 0; from < Sgemm.NR; from += Math.max(k.columnBlock(), Sgemm.NR / 2)) {
                 for (int kc : new int[] {1, 3, 8, 9, 17, Sgemm.KC}) {
-                    for (int nc : new int[] {1, 5, 15, 16, 17, 31, 32, 33, 47, 100, Sgemm.NR - 1, Sgemm.NR}) {
+                    for (int nc : new int[] {1, 5, 15, 16, 17, 31, 32, 33, 47, 48, 49, 64, 65, 80, 96, 100, 113, Sgemm.NR - 1, Sgemm.NR}) {
                         if (from + nc <= Sgemm.NR) check(k, kc, from, nc, rng);
                     }
                 }
