@@ -10,10 +10,11 @@ import java.util.Arrays;
  *       im2col blocks are built as the B operand, and a 1x1 stride-1 unpadded conv multiplies the input
  *       planes directly. Tasks split pixels into tiles (NR wide, narrower where that balances the threads
  *       best, see {@link #pixelTileWidth}), then channels if needed.</li>
- *   <li>channel columns (small maps, many channels; loop kernel only, see {@link #channelColumns}):
- *       output^T[pixel, channel] = im2col(X)^T x W^T. W^T is packed at compile time; each task packs the
- *       im2col rows of its pixels as the A operand and the epilogue stores the tile back channel-major.
- *       Tasks split pixels.</li>
+ *   <li>channel columns (small maps, many channels, see {@link #channelColumns}):
+ *       output^T[pixel, channel] = im2col(X)^T x W^T. W^T is packed at compile time; the im2col rows of the
+ *       pixels are gathered straight into the packed-A layout, and the epilogue stores the tile back
+ *       channel-major. With the loop kernel each task packs and multiplies its own pixels; with the vector
+ *       kernel the threads first pack together, then split the channels (see {@link #runBlocked}).</li>
  * </ul>
  * Bias and the fused activation are applied in the epilogue in both cases.
  */
@@ -22,9 +23,11 @@ final class ConvStep implements Step {
     private final int batch, cin, cout, groups, cg, mg, plane, pixels, depth;
     private final boolean channelColumns;
     private final PackedA[] weights;  // pixel columns: per group, mg x depth
-    private final PrepackedB[] weightsT; // channel columns: per group, depth x mg
+    private final PrepackedB[] weightsT; // channel columns, loop kernel: per group, depth x mg
+    private final BlockedB[] weightsB;   // channel columns, vector kernel: per group, depth x mg
     private final Epilogue[] epilogues; // per group
-    private final BSource patches;
+    private final BSource patches;        // pixel columns
+    private final int[] gatherOffsets;    // channel columns, see gatherOffsets()
     private final int tileCols, colBlocks, panels, splits;
     private final long flops;
 
@@ -47,13 +50,18 @@ final class ConvStep implements Step {
         this.plane = xs[2] * xs[3];
         this.pixels = ys[2] * ys[3];
         this.depth = cg * kh * kw;
-        this.channelColumns = channelColumns(mg, pixels, kernel);
+        this.channelColumns = channelColumns(mg, pixels, depth, kernel);
         weights = new PackedA[groups];
         weightsT = new PrepackedB[groups];
+        weightsB = new BlockedB[groups];
         epilogues = new Epilogue[groups];
         for (int g = 0; g < groups; g++) {
             float[] b = bias == null ? null : Arrays.copyOfRange(bias, g * mg, (g + 1) * mg);
-            if (channelColumns) {
+            if (channelColumns && kernel.usesVectorApi()) {
+                weightsB[g] = new BlockedB(w, g * mg * depth, 1, depth, depth, mg, kernel.columnBlock(),
+                        VectorMicroKernel.lanes());
+                epilogues[g] = new Epilogue.ChannelColumns(b, act);
+            } else if (channelColumns) {
                 weightsT[g] = new PrepackedB(w, g * mg * depth, 1, depth, depth, mg);
                 epilogues[g] = new Epilogue.ChannelColumns(b, act);
             } else {
@@ -63,8 +71,17 @@ final class ConvStep implements Step {
         }
         boolean pointwise = kh == 1 && kw == 1 && geo.sh() == 1 && geo.sw() == 1 && geo.pt() == 0 && geo.pl() == 0
                 && geo.oh() == geo.h() && geo.ow() == geo.w();
-        patches = pointwise && !channelColumns ? new MatrixB(plane, 1) : new Im2colB(geo, kernel.usesVectorApi());
-        if (channelColumns) {
+        patches = channelColumns ? null : pointwise ? new MatrixB(plane, 1) : new Im2colB(geo, kernel.usesVectorApi());
+        gatherOffsets = channelColumns ? gatherOffsets(geo, pixels) : null;
+        if (channelColumns && kernel.usesVectorApi()) {
+            tileCols = Sgemm.NR;
+            int blocks = (mg + kernel.columnBlock() - 1) / kernel.columnBlock();
+            int perTile = Sgemm.NR / kernel.columnBlock();
+            colBlocks = Math.min(blocks, Math.max(threads, (blocks + perTile - 1) / perTile)); // channel ranges
+            panels = PackedA.panels(pixels);
+            splits = (panels + MAX_PIXEL_PANELS - 1) / MAX_PIXEL_PANELS; // pixel ranges
+            spec.needAccPanels(Chunks.panelsPerSplit(panels, splits));
+        } else if (channelColumns) {
             tileCols = Sgemm.NR;
             colBlocks = (mg + Sgemm.NR - 1) / Sgemm.NR;
             panels = PackedA.panels(pixels); // of pixels
@@ -94,24 +111,39 @@ final class ConvStep implements Step {
     }
 
     /**
-     * Channel columns when a group has more output channels than the map has pixels, for the loop kernel only:
-     * it reloads and stores its accumulator rows on every call, so short rows cost it more than transposing
-     * an operand, whereas the vector kernel keeps C in registers and runs pixel columns of a 7x7 map faster.
+     * Channel columns when a group has more output channels than the map has pixels, for the loop kernel
+     * always: it reloads and stores its accumulator rows on every call, so short rows cost it more than
+     * transposing an operand. The vector kernel keeps C in registers and runs pixel columns well down to
+     * about 4 vectors of pixels; below that (a 7x7 map is 3 vectors and a 1-pixel tail) with weights that
+     * stream from beyond L2 it runs channel columns with the weights as {@link BlockedB}, read as whole
+     * vectors: measured on Zen 5, 1.2-1.4x faster on the 3x3 and 1x1 layers of ResNet's 7x7 stage, slower on
+     * 14x14 maps and on small weights.
      */
-    static boolean channelColumns(int channelsPerGroup, int pixels, MicroKernel kernel) {
-        return !kernel.usesVectorApi() && channelsPerGroup > pixels;
+    static boolean channelColumns(int channelsPerGroup, int pixels, int depth, MicroKernel kernel) {
+        if (!kernel.usesVectorApi()) return channelsPerGroup > pixels;
+        return channelsPerGroup > pixels && pixels <= BLOCKED_MAX_PIXELS
+                && (long) channelsPerGroup * depth >= BLOCKED_MIN_WEIGHTS;
     }
+
+    /** Output pixels up to which the vector kernel may take channel columns (4 vectors of 16 floats). */
+    static final int BLOCKED_MAX_PIXELS = 64;
+    /** Weights per group, in floats, from which it does (1 MiB, the L2 of one Zen 5 core). */
+    static final int BLOCKED_MIN_WEIGHTS = 256 * 1024;
 
     /** Floats of the temporary that holds one image's packed im2col^T for every group (channel columns). */
     static int packedSize(int[] xs, int[] ys, int kh, int kw, int groups, MicroKernel kernel) {
         int pixels = ys[2] * ys[3];
-        if (!channelColumns(ys[1] / groups, pixels, kernel)) return 0;
-        return Math.multiplyExact(groups, PackedA.size(pixels, xs[1] / groups * kh * kw));
+        int depth = xs[1] / groups * kh * kw;
+        if (!channelColumns(ys[1] / groups, pixels, depth, kernel)) return 0;
+        return Math.multiplyExact(groups, PackedA.size(pixels, depth));
     }
+
+    private static final int MAX_PIXEL_PANELS = 32;
 
     @Override
     public void run(Frame f) {
-        if (channelColumns) runChannelColumns(f);
+        if (channelColumns && weightsB[0] != null) runBlocked(f);
+        else if (channelColumns) runChannelColumns(f);
         else runPixelColumns(f);
     }
 
@@ -139,7 +171,7 @@ final class ConvStep implements Step {
                 int p0 = Chunks.start(split, splits, panels), p1 = Chunks.start(split + 1, splits, panels);
                 Workspace ws = f.workspaces()[worker];
                 int src = (image * cin + g * cg) * plane;
-                packPatches(in, src, packed, g * groupSize, p0, p1, ws);
+                packPatches(in, src, packed, g * groupSize, p0, p1);
                 PackedA a = new PackedA(packed, g * groupSize, pixels, depth);
                 for (int cb = 0; cb < colBlocks; cb++) {
                     int j0 = cb * Sgemm.NR;
@@ -150,24 +182,78 @@ final class ConvStep implements Step {
         }
     }
 
-    /** Writes im2col^T rows of pixel panels [p0, p1) into the packed-A layout, KC im2col rows at a time. */
-    private void packPatches(float[] in, int src, float[] dst, int dstOff, int p0, int p1, Workspace ws) {
-        int mr = Sgemm.MR, first = p0 * mr, count = Math.min(p1 * mr, pixels) - first;
+    /**
+     * Channel columns on the vector kernel, per image in two rounds: the threads pack the im2col^T panels of
+     * every group into the shared temporary, then split the output channels, so that each reads its share of
+     * the weights once (on a small map they are the large operand, 9 MiB for 512 channels at 3x3).
+     */
+    private void runBlocked(Frame f) {
+        float[] in = f.get(x), out = f.get(y), packed = f.get(packedTemp);
+        int groupSize = PackedA.size(pixels, depth), block = f.workspaces()[0].kernel.columnBlock();
+        int blocks = (mg + block - 1) / block, packSplits = Math.min(panels, f.workspaces().length);
+        for (int n = 0; n < batch; n++) {
+            int image = n;
+            f.pool().parallelFor(groups * packSplits, (t, worker) -> {
+                int g = t / packSplits, s = t % packSplits;
+                packPatches(in, (image * cin + g * cg) * plane, packed, g * groupSize,
+                        Chunks.start(s, packSplits, panels), Chunks.start(s + 1, packSplits, panels));
+            });
+            f.pool().parallelFor(groups * colBlocks * splits, (t, worker) -> {
+                int split = t % splits, rest = t / splits, c = rest % colBlocks, g = rest / colBlocks;
+                int p0 = Chunks.start(split, splits, panels), p1 = Chunks.start(split + 1, splits, panels);
+                int c0 = Chunks.start(c, colBlocks, blocks) * block, c1 = Math.min(mg, Chunks.start(c + 1, colBlocks, blocks) * block);
+                PackedA a = new PackedA(packed, g * groupSize, pixels, depth);
+                Sgemm.tileBlocked(a, p0, p1, weightsB[g], c0, c1 - c0, epilogues[g], out,
+                        (image * cout + g * mg) * pixels, pixels, f.workspaces()[worker]);
+            });
+        }
+    }
+
+    /**
+     * Writes the im2col^T rows of pixel panels [p0, p1) in the packed-A layout, straight from the input: the
+     * plane offset each (panel, tap, lane) reads was computed at compile time ({@link #gatherOffsets}).
+     */
+    private void packPatches(float[] in, int src, float[] dst, int dstOff, int p0, int p1) {
+        int mr = Sgemm.MR, taps = depth / cg;
+        int[] offsets = gatherOffsets;
         for (int k0 = 0; k0 < depth; k0 += Sgemm.KC) {
             int kc = Math.min(Sgemm.KC, depth - k0);
-            float[][] rows = patches.panel(in, src, k0, kc, first, count, ws);
             for (int p = p0; p < p1; p++) {
-                int base = dstOff + PackedA.index(pixels, depth, p, k0);
-                for (int r = 0; r < mr; r++) {
-                    int col = p * mr + r - first;
-                    if (col < count) {
-                        for (int i = 0; i < kc; i++) dst[base + i * mr + r] = rows[i][col];
-                    } else {
-                        for (int i = 0; i < kc; i++) dst[base + i * mr + r] = 0f;
+                int d = dstOff + PackedA.index(pixels, depth, p, k0);
+                for (int i = 0, c = k0 / taps, t = k0 % taps; i < kc; i++, d += mr) {
+                    int o = (p * taps + t) * mr, chan = src + c * plane;
+                    for (int r = 0; r < mr; r++) {
+                        int off = offsets[o + r];
+                        dst[d + r] = off < 0 ? 0f : in[chan + off];
+                    }
+                    if (++t == taps) {
+                        t = 0;
+                        c++;
                     }
                 }
             }
         }
+    }
+
+    /**
+     * For channel columns: the offset in an input plane that pixel lane r of pixel panel p reads at kernel tap
+     * t, at index {@code (p*taps + t)*MR + r}; -1 where the tap falls into the padding or the lane is past the
+     * last pixel.
+     */
+    private static int[] gatherOffsets(ConvGeometry g, int pixels) {
+        int taps = g.kh() * g.kw(), panels = PackedA.panels(pixels), mr = Sgemm.MR;
+        int[] offsets = new int[panels * taps * mr];
+        for (int p = 0; p < panels; p++) {
+            for (int t = 0; t < taps; t++) {
+                for (int r = 0; r < mr; r++) {
+                    int j = p * mr + r, oy = j / g.ow(), ox = j % g.ow();
+                    int iy = oy * g.sh() - g.pt() + (t / g.kw()) * g.dh(), ix = ox * g.sw() - g.pl() + (t % g.kw()) * g.dw();
+                    boolean inside = j < pixels && iy >= 0 && iy < g.h() && ix >= 0 && ix < g.w();
+                    offsets[(p * taps + t) * mr + r] = inside ? iy * g.w() + ix : -1;
+                }
+            }
+        }
+        return offsets;
     }
 
     /** Multiply-adds times two, for GFLOP/s reports. */

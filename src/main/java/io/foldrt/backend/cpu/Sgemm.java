@@ -48,14 +48,44 @@ final class Sgemm {
                 for (int p = p0; p < p1; p++) {
                     int r = (p - p0) * MR;
                     if (kc > 0) kernel.multiply(a.data(), a.at(p, k0), kc, panel, acc, r, jb, n);
-                    if (finish) { // the panel's rows are complete: finish them while the last block is in L1
-                        for (int i = 0; i < MR && p * MR + i < rows; i++) {
-                            ep.finish(acc[r + i], p * MR + i, j0, nc, out, outOff, ldc, ws);
-                        }
-                    }
+                    // the panel's rows are complete: finish them while the last block is in L1
+                    if (finish) finishPanel(ep, acc, r, p * MR, rows, j0, nc, out, outOff, ldc, ws);
                 }
             }
         }
         ep.storeTile(acc, p0 * MR, Math.min(p1 * MR, rows) - p0 * MR, j0, nc, out, outOff, ldc);
+    }
+
+    /**
+     * {@link #tile} for the vector kernel with a constant B packed as a {@link BlockedB}: columns
+     * {@code j0 .. j0+nc-1} of it, {@code j0} a multiple of the kernel's column block.
+     */
+    static void tileBlocked(PackedA a, int p0, int p1, BlockedB b, int j0, int nc, Epilogue ep, float[] out,
+                            int outOff, int ldc, Workspace ws) {
+        int depth = a.depth(), rows = a.rows();
+        float[][] acc = ws.acc;
+        VectorMicroKernel kernel = (VectorMicroKernel) ws.kernel;
+        int accRows = (p1 - p0) * MR, touched = kernel.columnsTouched(nc), block = kernel.columnBlock();
+        for (int r = 0; r < accRows; r++) Arrays.fill(acc[r], 0, touched, 0f);
+        for (int k0 = 0; k0 < depth; k0 += KC) {
+            int kc = Math.min(KC, depth - k0);
+            boolean last = k0 + KC >= depth;
+            for (int jb = 0; jb < nc; jb += block) {
+                int n = Math.min(block, nc - jb), bo = b.at(k0, j0 + jb), w = b.width(j0 + jb);
+                boolean finish = last && jb + n == nc;
+                for (int p = p0; p < p1; p++) {
+                    int r = (p - p0) * MR;
+                    kernel.multiplyBlocked(a.data(), a.at(p, k0), kc, b.data(), bo, w, acc, r, jb);
+                    if (finish) finishPanel(ep, acc, r, p * MR, rows, j0, nc, out, outOff, ldc, ws);
+                }
+            }
+        }
+        ep.storeTile(acc, p0 * MR, Math.min(p1 * MR, rows) - p0 * MR, j0, nc, out, outOff, ldc);
+    }
+
+    /** Finishes the accumulator rows {@code r ..} of the panel whose first output row is {@code row0}. */
+    private static void finishPanel(Epilogue ep, float[][] acc, int r, int row0, int rows, int j0, int nc, float[] out,
+                                    int outOff, int ldc, Workspace ws) {
+        for (int i = 0; i < MR && row0 + i < rows; i++) ep.finish(acc[r + i], row0 + i, j0, nc, out, outOff, ldc, ws);
     }
 }

@@ -23,6 +23,11 @@ final class VectorMicroKernel implements MicroKernel {
         if (MR != 8 || Sgemm.NR % L != 0) throw new AssertionError("VectorMicroKernel expects MR = 8 and NR % lanes = 0");
     }
 
+    /** Floats per vector of the preferred species. */
+    static int lanes() {
+        return L;
+    }
+
     @Override
     public int columnsTouched(int nc) {
         return (nc + L - 1) / L * L;
@@ -52,6 +57,19 @@ final class VectorMicroKernel implements MicroKernel {
     }
 
     /**
+     * {@code acc[r + i][from + j] += sum_k a[ao + k*MR + i] * b[bo + k*w + j]} for {@code i < MR, k < kc,
+     * j < w}: one block of a {@link BlockedB}, whose {@code kc} rows of {@code w} floats (whole vectors, at
+     * most three) are contiguous.
+     */
+    void multiplyBlocked(float[] a, int ao, int kc, float[] b, int bo, int w, float[][] acc, int r, int from) {
+        if (w == 3 * L) {
+            threeBlocked(a, ao, kc, b, bo, acc, r, from);
+        } else {
+            for (int v = 0; v < w; v += L) oneBlocked(a, ao, kc, b, bo + v, w, acc, r, from + v);
+        }
+    }
+
+    /**
      * The main block: MR x 3 vectors of C in 24 registers. Per depth step three B loads and MR broadcasts feed
      * 24 FMAs; with two vectors (16 FMAs per step) the per-step cost of fetching the row b[k] and its bounds
      * checks showed: measured on Zen 5, 8 x 3 ran at about 220 GFLOP/s per core in L1, 8 x 2 at about 178.
@@ -73,6 +91,82 @@ final class VectorMicroKernel implements MicroKernel {
             int ak = ao + k * MR;
             FloatVector b0 = FloatVector.fromArray(S, bk, j), b1 = FloatVector.fromArray(S, bk, h);
             FloatVector b2 = FloatVector.fromArray(S, bk, q);
+            FloatVector x = FloatVector.broadcast(S, a[ak]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            c02 = x.fma(b2, c02);
+            x = FloatVector.broadcast(S, a[ak + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            c12 = x.fma(b2, c12);
+            x = FloatVector.broadcast(S, a[ak + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            c22 = x.fma(b2, c22);
+            x = FloatVector.broadcast(S, a[ak + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            c32 = x.fma(b2, c32);
+            x = FloatVector.broadcast(S, a[ak + 4]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            c42 = x.fma(b2, c42);
+            x = FloatVector.broadcast(S, a[ak + 5]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            c52 = x.fma(b2, c52);
+            x = FloatVector.broadcast(S, a[ak + 6]);
+            c60 = x.fma(b0, c60);
+            c61 = x.fma(b1, c61);
+            c62 = x.fma(b2, c62);
+            x = FloatVector.broadcast(S, a[ak + 7]);
+            c70 = x.fma(b0, c70);
+            c71 = x.fma(b1, c71);
+            c72 = x.fma(b2, c72);
+        }
+        c00.intoArray(r0, j);
+        c01.intoArray(r0, h);
+        c02.intoArray(r0, q);
+        c10.intoArray(r1, j);
+        c11.intoArray(r1, h);
+        c12.intoArray(r1, q);
+        c20.intoArray(r2, j);
+        c21.intoArray(r2, h);
+        c22.intoArray(r2, q);
+        c30.intoArray(r3, j);
+        c31.intoArray(r3, h);
+        c32.intoArray(r3, q);
+        c40.intoArray(r4, j);
+        c41.intoArray(r4, h);
+        c42.intoArray(r4, q);
+        c50.intoArray(r5, j);
+        c51.intoArray(r5, h);
+        c52.intoArray(r5, q);
+        c60.intoArray(r6, j);
+        c61.intoArray(r6, h);
+        c62.intoArray(r6, q);
+        c70.intoArray(r7, j);
+        c71.intoArray(r7, h);
+        c72.intoArray(r7, q);
+    }
+
+    /** {@link #threeVectors} with B rows of 3 vectors stored one after another from {@code bo}. */
+    private static void threeBlocked(float[] a, int ao, int kc, float[] b, int bo, float[][] acc, int r, int j) {
+        float[] r0 = acc[r], r1 = acc[r + 1], r2 = acc[r + 2], r3 = acc[r + 3];
+        float[] r4 = acc[r + 4], r5 = acc[r + 5], r6 = acc[r + 6], r7 = acc[r + 7];
+        int h = j + L, q = j + 2 * L;
+        FloatVector c00 = FloatVector.fromArray(S, r0, j), c01 = FloatVector.fromArray(S, r0, h), c02 = FloatVector.fromArray(S, r0, q);
+        FloatVector c10 = FloatVector.fromArray(S, r1, j), c11 = FloatVector.fromArray(S, r1, h), c12 = FloatVector.fromArray(S, r1, q);
+        FloatVector c20 = FloatVector.fromArray(S, r2, j), c21 = FloatVector.fromArray(S, r2, h), c22 = FloatVector.fromArray(S, r2, q);
+        FloatVector c30 = FloatVector.fromArray(S, r3, j), c31 = FloatVector.fromArray(S, r3, h), c32 = FloatVector.fromArray(S, r3, q);
+        FloatVector c40 = FloatVector.fromArray(S, r4, j), c41 = FloatVector.fromArray(S, r4, h), c42 = FloatVector.fromArray(S, r4, q);
+        FloatVector c50 = FloatVector.fromArray(S, r5, j), c51 = FloatVector.fromArray(S, r5, h), c52 = FloatVector.fromArray(S, r5, q);
+        FloatVector c60 = FloatVector.fromArray(S, r6, j), c61 = FloatVector.fromArray(S, r6, h), c62 = FloatVector.fromArray(S, r6, q);
+        FloatVector c70 = FloatVector.fromArray(S, r7, j), c71 = FloatVector.fromArray(S, r7, h), c72 = FloatVector.fromArray(S, r7, q);
+        for (int k = 0; k < kc; k++) {
+            int bk = bo + k * 3 * L, ak = ao + k * MR;
+            FloatVector b0 = FloatVector.fromArray(S, b, bk), b1 = FloatVector.fromArray(S, b, bk + L);
+            FloatVector b2 = FloatVector.fromArray(S, b, bk + 2 * L);
             FloatVector x = FloatVector.broadcast(S, a[ak]);
             c00 = x.fma(b0, c00);
             c01 = x.fma(b1, c01);
@@ -201,6 +295,35 @@ final class VectorMicroKernel implements MicroKernel {
         FloatVector c6 = FloatVector.fromArray(S, r6, j), c7 = FloatVector.fromArray(S, r7, j);
         for (int k = 0; k < kc; k++) {
             FloatVector bv = FloatVector.fromArray(S, b[k], j);
+            int ak = ao + k * MR;
+            c0 = FloatVector.broadcast(S, a[ak]).fma(bv, c0);
+            c1 = FloatVector.broadcast(S, a[ak + 1]).fma(bv, c1);
+            c2 = FloatVector.broadcast(S, a[ak + 2]).fma(bv, c2);
+            c3 = FloatVector.broadcast(S, a[ak + 3]).fma(bv, c3);
+            c4 = FloatVector.broadcast(S, a[ak + 4]).fma(bv, c4);
+            c5 = FloatVector.broadcast(S, a[ak + 5]).fma(bv, c5);
+            c6 = FloatVector.broadcast(S, a[ak + 6]).fma(bv, c6);
+            c7 = FloatVector.broadcast(S, a[ak + 7]).fma(bv, c7);
+        }
+        c0.intoArray(r0, j);
+        c1.intoArray(r1, j);
+        c2.intoArray(r2, j);
+        c3.intoArray(r3, j);
+        c4.intoArray(r4, j);
+        c5.intoArray(r5, j);
+        c6.intoArray(r6, j);
+        c7.intoArray(r7, j);
+    }
+    /** {@link #oneVector} with B rows of {@code ldb} floats from {@code bo}. */
+    private static void oneBlocked(float[] a, int ao, int kc, float[] b, int bo, int ldb, float[][] acc, int r, int j) {
+        float[] r0 = acc[r], r1 = acc[r + 1], r2 = acc[r + 2], r3 = acc[r + 3];
+        float[] r4 = acc[r + 4], r5 = acc[r + 5], r6 = acc[r + 6], r7 = acc[r + 7];
+        FloatVector c0 = FloatVector.fromArray(S, r0, j), c1 = FloatVector.fromArray(S, r1, j);
+        FloatVector c2 = FloatVector.fromArray(S, r2, j), c3 = FloatVector.fromArray(S, r3, j);
+        FloatVector c4 = FloatVector.fromArray(S, r4, j), c5 = FloatVector.fromArray(S, r5, j);
+        FloatVector c6 = FloatVector.fromArray(S, r6, j), c7 = FloatVector.fromArray(S, r7, j);
+        for (int k = 0; k < kc; k++) {
+            FloatVector bv = FloatVector.fromArray(S, b, bo + k * ldb);
             int ak = ao + k * MR;
             c0 = FloatVector.broadcast(S, a[ak]).fma(bv, c0);
             c1 = FloatVector.broadcast(S, a[ak + 1]).fma(bv, c1);

@@ -83,14 +83,34 @@ class ConvTest {
     @Test
     void smallMapsWithManyChannelsUseTheTransposedOrientation() {
         // More output channels per group than output pixels: the loop kernel computes the tile as pixels x
-        // channels, the vector kernel keeps pixel columns (Oracle.check runs both).
-        assertTrue(ConvStep.channelColumns(40, 30, MicroKernel.select("loops")));
-        if (MicroKernel.vectorAvailable()) assertFalse(ConvStep.channelColumns(40, 30, MicroKernel.select("vector")));
+        // channels; the vector kernel keeps pixel columns for these small weights (Oracle.check runs both).
+        assertTrue(ConvStep.channelColumns(40, 30, 144, MicroKernel.select("loops")));
+        if (MicroKernel.vectorAvailable()) assertFalse(ConvStep.channelColumns(40, 30, 144, MicroKernel.select("vector")));
         Oracle.check(conv(16, 5, 6, 40, 3, 3, Hw.ONE, Pads.of(1), Hw.ONE, 1, true));
         Oracle.check(conv(8, 4, 4, 40, 3, 3, Hw.of(2), new Pads(1, 0, 1, 1), Hw.ONE, 2, false));
         Oracle.check(conv(32, 3, 3, 64, 1, 1, Hw.ONE, Pads.NONE, Hw.ONE, 1, true), 2, 2);
         // 600 channels cross two NR column blocks; depth 32*9 = 288 crosses KC blocks.
         Oracle.check(conv(32, 3, 4, 600, 3, 3, Hw.ONE, Pads.of(1), Hw.ONE, 1, true), 2, 3);
+    }
+
+    @Test
+    void smallMapsWithLargeWeightsRunBlockedChannelColumnsOnTheVectorKernel() {
+        // At most 64 pixels and >= 1 MiB of weights per group: the vector kernel also takes channel columns,
+        // with the weights in BlockedB. 100 channels end in a one-vector block (4 lanes used), 500 in a
+        // two-vector one, 130 in a three-vector one; the maps end in part-filled pixel panels; depths cross KC
+        // blocks; 2 and 3 threads split the packing and the channels.
+        int weights = ConvStep.BLOCKED_MIN_WEIGHTS;
+        if (MicroKernel.vectorAvailable()) {
+            MicroKernel vector = MicroKernel.select("vector");
+            assertTrue(ConvStep.channelColumns(136, 25, weights / 136 + 1, vector));
+            assertFalse(ConvStep.channelColumns(136, 25, weights / 136 - 1, vector)); // small weights
+            assertFalse(ConvStep.channelColumns(136, 81, weights, vector));           // more than 64 pixels
+        }
+        Oracle.check(conv(288, 5, 5, 100, 3, 3, Hw.ONE, Pads.of(1), Hw.ONE, 1, true));
+        Oracle.check(conv(288, 5, 5, 100, 3, 3, Hw.ONE, Pads.of(1), Hw.ONE, 1, false), 2, 2);
+        Oracle.check(conv(128, 13, 14, 500, 3, 3, Hw.of(2), new Pads(1, 0, 1, 1), Hw.ONE, 1, true), 1, 3);
+        Oracle.check(conv(2048, 4, 4, 130, 1, 1, Hw.ONE, Pads.NONE, Hw.ONE, 1, true), 2, 3); // 1x1, 16 pixels
+        Oracle.check(conv(512, 6, 5, 1040, 3, 3, Hw.ONE, Pads.of(1), Hw.ONE, 2, true), 1, 2); // grouped
     }
 
     @Test
