@@ -29,6 +29,7 @@ final class ConvStep implements Step {
     private final BSource patches;        // pixel columns
     private final int[] gatherOffsets;    // channel columns, see gatherOffsets()
     private final int tileCols, colBlocks, panels, splits;
+    private final int[] channelBounds; // blocked channel columns: the channel ranges that tasks split
     private final long flops;
 
     /**
@@ -58,8 +59,6 @@ final class ConvStep implements Step {
         for (int g = 0; g < groups; g++) {
             float[] b = bias == null ? null : Arrays.copyOfRange(bias, g * mg, (g + 1) * mg);
             if (channelColumns && kernel.usesVectorApi()) {
-                weightsB[g] = new BlockedB(w, g * mg * depth, 1, depth, depth, mg, kernel.columnBlock(),
-                        VectorMicroKernel.lanes());
                 epilogues[g] = new Epilogue.ChannelColumns(b, act);
             } else if (channelColumns) {
                 weightsT[g] = new PrepackedB(w, g * mg * depth, 1, depth, depth, mg);
@@ -75,18 +74,28 @@ final class ConvStep implements Step {
         gatherOffsets = channelColumns ? gatherOffsets(geo, pixels) : null;
         if (channelColumns && kernel.usesVectorApi()) {
             tileCols = Sgemm.NR;
-            int blocks = (mg + kernel.columnBlock() - 1) / kernel.columnBlock();
-            int perTile = Sgemm.NR / kernel.columnBlock();
-            colBlocks = Math.min(blocks, Math.max(threads, (blocks + perTile - 1) / perTile)); // channel ranges
+            // Channel ranges of whole vectors, as even as they can be, at most NR wide and at least one per thread.
+            int vectors = (mg + VectorMicroKernel.lanes() - 1) / VectorMicroKernel.lanes();
+            colBlocks = Math.min(vectors, Math.max(threads, (mg + Sgemm.NR - 1) / Sgemm.NR));
+            channelBounds = new int[colBlocks + 1];
+            for (int c = 0; c <= colBlocks; c++) {
+                channelBounds[c] = Math.min(mg, Chunks.start(c, colBlocks, vectors) * VectorMicroKernel.lanes());
+            }
             panels = PackedA.panels(pixels);
             splits = (panels + MAX_PIXEL_PANELS - 1) / MAX_PIXEL_PANELS; // pixel ranges
             spec.needAccPanels(Chunks.panelsPerSplit(panels, splits));
+            for (int g = 0; g < groups; g++) {
+                weightsB[g] = new BlockedB(w, g * mg * depth, 1, depth, depth, channelBounds, kernel.columnBlock(),
+                        VectorMicroKernel.lanes());
+            }
         } else if (channelColumns) {
+            channelBounds = null;
             tileCols = Sgemm.NR;
             colBlocks = (mg + Sgemm.NR - 1) / Sgemm.NR;
             panels = PackedA.panels(pixels); // of pixels
             splits = Chunks.panelSplits(groups, panels, threads, Math.min(mg, Sgemm.NR)); // images one after another
         } else {
+            channelBounds = null;
             tileCols = pixelTileWidth(batch * groups, pixels, mg, threads);
             colBlocks = (pixels + tileCols - 1) / tileCols;
             panels = PackedA.panels(mg); // of channels
@@ -189,8 +198,8 @@ final class ConvStep implements Step {
      */
     private void runBlocked(Frame f) {
         float[] in = f.get(x), out = f.get(y), packed = f.get(packedTemp);
-        int groupSize = PackedA.size(pixels, depth), block = f.workspaces()[0].kernel.columnBlock();
-        int blocks = (mg + block - 1) / block, packSplits = Math.min(panels, f.workspaces().length);
+        int groupSize = PackedA.size(pixels, depth);
+        int packSplits = Math.min(panels, f.workspaces().length);
         for (int n = 0; n < batch; n++) {
             int image = n;
             f.pool().parallelFor(groups * packSplits, (t, worker) -> {
@@ -201,7 +210,7 @@ final class ConvStep implements Step {
             f.pool().parallelFor(groups * colBlocks * splits, (t, worker) -> {
                 int split = t % splits, rest = t / splits, c = rest % colBlocks, g = rest / colBlocks;
                 int p0 = Chunks.start(split, splits, panels), p1 = Chunks.start(split + 1, splits, panels);
-                int c0 = Chunks.start(c, colBlocks, blocks) * block, c1 = Math.min(mg, Chunks.start(c + 1, colBlocks, blocks) * block);
+                int c0 = channelBounds[c], c1 = channelBounds[c + 1];
                 PackedA a = new PackedA(packed, g * groupSize, pixels, depth);
                 Sgemm.tileBlocked(a, p0, p1, weightsB[g], c0, c1 - c0, epilogues[g], out,
                         (image * cout + g * mg) * pixels, pixels, f.workspaces()[worker]);
