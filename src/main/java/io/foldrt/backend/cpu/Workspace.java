@@ -17,6 +17,8 @@ final class Workspace {
     /** Two general row buffers (depthwise conv, pooling, epilogue slices). */
     final float[] rowA;
     final float[] rowB;
+    /** A third row buffer, only where a step asks for one (pooling). */
+    final float[] rowC;
 
     private Workspace(Spec s, MicroKernel kernel) {
         this.kernel = kernel;
@@ -26,12 +28,14 @@ final class Workspace {
         acc = new float[s.accPanels * Sgemm.MR][Sgemm.NR];
         rowA = new float[s.rowFloats];
         rowB = new float[s.rowFloats];
+        rowC = new float[s.rowCFloats];
     }
 
     /** What the steps of one executable need per worker; steps raise it while they are built. */
     static final class Spec {
         private int accPanels;
         private int rowFloats = Sgemm.NR;
+        private int rowCFloats;
 
         void needAccPanels(int panels) {
             accPanels = Math.max(accPanels, panels);
@@ -41,12 +45,16 @@ final class Workspace {
             rowFloats = Math.max(rowFloats, floats);
         }
 
+        void needRowC(int floats) {
+            rowCFloats = Math.max(rowCFloats, floats);
+        }
+
         Workspace create(MicroKernel kernel) {
             return new Workspace(this, kernel);
         }
 
         long bytes() {
-            long perWorker = (long) Sgemm.MR * Sgemm.NR * accPanels + 2L * rowFloats;
+            long perWorker = (long) Sgemm.MR * Sgemm.NR * accPanels + 2L * rowFloats + rowCFloats;
             if (accPanels > 0) perWorker += (long) Sgemm.KC * Sgemm.NR;
             return 4 * perWorker;
         }
