@@ -124,16 +124,10 @@ final class PoolStep implements Step {
      * outside the plane).
      */
     private void paddedRows(float[] in, int inBase, int oy0, int n, int ky, float[] dst) {
-        int wp = paddedCols, lo = Math.min(g.pl(), wp), hi = Math.min(g.pl() + g.w(), wp);
-        for (int b = 0, d = 0; b < n; b++, d += wp) {
+        for (int b = 0, d = 0; b < n; b++, d += paddedCols) {
             int iy = (oy0 + b) * g.sh() - g.pt() + ky * g.dh();
-            if (iy < 0 || iy >= g.h() || hi <= lo) {
-                Arrays.fill(dst, d, d + wp, neutral);
-                continue;
-            }
-            for (int c = 0; c < lo; c++) dst[d + c] = neutral;
-            System.arraycopy(in, inBase + iy * g.w() + lo - g.pl(), dst, d + lo, hi - lo);
-            for (int c = hi; c < wp; c++) dst[d + c] = neutral;
+            if (iy < 0 || iy >= g.h()) Arrays.fill(dst, d, d + paddedCols, neutral);
+            else ConvGeometry.gatherRow(in, inBase + iy * g.w(), g.w(), -g.pl(), 1, dst, d, paddedCols, neutral);
         }
     }
 
