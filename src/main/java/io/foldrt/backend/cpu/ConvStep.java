@@ -21,7 +21,7 @@ import java.util.Arrays;
 final class ConvStep implements Step {
     private final int x, y, packedTemp;
     private final int batch, cin, cout, groups, cg, mg, plane, pixels, depth;
-    private final boolean channelColumns;
+    private final boolean channelColumns, blocked; // blocked: channel columns on the vector kernel
     private final PackedA[] weights;  // pixel columns: per group, mg x depth
     private final PrepackedB[] weightsT; // channel columns, loop kernel: per group, depth x mg
     private final BlockedB[] weightsB;   // channel columns, vector kernel: per group, depth x mg
@@ -52,13 +52,17 @@ final class ConvStep implements Step {
         this.pixels = ys[2] * ys[3];
         this.depth = cg * kh * kw;
         this.channelColumns = channelColumns(mg, pixels, depth, kernel);
+        this.blocked = channelColumns && kernel.usesVectorApi();
+        channelBounds = blocked ? channelRanges(mg, threads) : null;
         weights = new PackedA[groups];
         weightsT = new PrepackedB[groups];
         weightsB = new BlockedB[groups];
         epilogues = new Epilogue[groups];
         for (int g = 0; g < groups; g++) {
             float[] b = bias == null ? null : Arrays.copyOfRange(bias, g * mg, (g + 1) * mg);
-            if (channelColumns && kernel.usesVectorApi()) {
+            if (blocked) {
+                weightsB[g] = new BlockedB(w, g * mg * depth, 1, depth, depth, channelBounds, kernel.columnBlock(),
+                        VectorMicroKernel.lanes());
                 epilogues[g] = new Epilogue.ChannelColumns(b, act);
             } else if (channelColumns) {
                 weightsT[g] = new PrepackedB(w, g * mg * depth, 1, depth, depth, mg);
@@ -72,30 +76,17 @@ final class ConvStep implements Step {
                 && geo.oh() == geo.h() && geo.ow() == geo.w();
         patches = channelColumns ? null : pointwise ? new MatrixB(plane, 1) : new Im2colB(geo, kernel.usesVectorApi());
         gatherOffsets = channelColumns ? gatherOffsets(geo, pixels) : null;
-        if (channelColumns && kernel.usesVectorApi()) {
+        if (blocked) {
             tileCols = Sgemm.NR;
-            // Channel ranges of whole vectors, as even as they can be, at most NR wide and at least one per thread.
-            int vectors = (mg + VectorMicroKernel.lanes() - 1) / VectorMicroKernel.lanes();
-            colBlocks = Math.min(vectors, Math.max(threads, (mg + Sgemm.NR - 1) / Sgemm.NR));
-            channelBounds = new int[colBlocks + 1];
-            for (int c = 0; c <= colBlocks; c++) {
-                channelBounds[c] = Math.min(mg, Chunks.start(c, colBlocks, vectors) * VectorMicroKernel.lanes());
-            }
+            colBlocks = channelBounds.length - 1; // channel ranges
             panels = PackedA.panels(pixels);
-            splits = (panels + MAX_PIXEL_PANELS - 1) / MAX_PIXEL_PANELS; // pixel ranges
-            spec.needAccPanels(Chunks.panelsPerSplit(panels, splits));
-            for (int g = 0; g < groups; g++) {
-                weightsB[g] = new BlockedB(w, g * mg * depth, 1, depth, depth, channelBounds, kernel.columnBlock(),
-                        VectorMicroKernel.lanes());
-            }
+            splits = 1; // at most BLOCKED_MAX_PIXELS pixels: every pixel panel fits one task's accumulators
         } else if (channelColumns) {
-            channelBounds = null;
             tileCols = Sgemm.NR;
             colBlocks = (mg + Sgemm.NR - 1) / Sgemm.NR;
             panels = PackedA.panels(pixels); // of pixels
             splits = Chunks.panelSplits(groups, panels, threads, Math.min(mg, Sgemm.NR)); // images one after another
         } else {
-            channelBounds = null;
             tileCols = pixelTileWidth(batch * groups, pixels, mg, threads);
             colBlocks = (pixels + tileCols - 1) / tileCols;
             panels = PackedA.panels(mg); // of channels
@@ -139,6 +130,18 @@ final class ConvStep implements Step {
     /** Weights per group, in floats, from which it does (1 MiB, the L2 of one Zen 5 core). */
     static final int BLOCKED_MIN_WEIGHTS = 256 * 1024;
 
+    /**
+     * The channel ranges that the threads split in blocked channel columns: whole vectors, as even as they can
+     * be, at most NR wide (a tile's accumulator rows) and at least one per thread.
+     */
+    private static int[] channelRanges(int channels, int threads) {
+        int lanes = VectorMicroKernel.lanes(), vectors = (channels + lanes - 1) / lanes;
+        int ranges = Math.min(vectors, Math.max(threads, (channels + Sgemm.NR - 1) / Sgemm.NR));
+        int[] bounds = new int[ranges + 1];
+        for (int c = 0; c <= ranges; c++) bounds[c] = Math.min(channels, Chunks.start(c, ranges, vectors) * lanes);
+        return bounds;
+    }
+
     /** Floats of the temporary that holds one image's packed im2col^T for every group (channel columns). */
     static int packedSize(int[] xs, int[] ys, int kh, int kw, int groups, MicroKernel kernel) {
         int pixels = ys[2] * ys[3];
@@ -147,11 +150,9 @@ final class ConvStep implements Step {
         return Math.multiplyExact(groups, PackedA.size(pixels, depth));
     }
 
-    private static final int MAX_PIXEL_PANELS = 32;
-
     @Override
     public void run(Frame f) {
-        if (channelColumns && weightsB[0] != null) runBlocked(f);
+        if (blocked) runBlocked(f);
         else if (channelColumns) runChannelColumns(f);
         else runPixelColumns(f);
     }
@@ -207,12 +208,10 @@ final class ConvStep implements Step {
                 packPatches(in, (image * cin + g * cg) * plane, packed, g * groupSize,
                         Chunks.start(s, packSplits, panels), Chunks.start(s + 1, packSplits, panels));
             });
-            f.pool().parallelFor(groups * colBlocks * splits, (t, worker) -> {
-                int split = t % splits, rest = t / splits, c = rest % colBlocks, g = rest / colBlocks;
-                int p0 = Chunks.start(split, splits, panels), p1 = Chunks.start(split + 1, splits, panels);
-                int c0 = channelBounds[c], c1 = channelBounds[c + 1];
+            f.pool().parallelFor(groups * colBlocks, (t, worker) -> {
+                int g = t / colBlocks, c0 = channelBounds[t % colBlocks], c1 = channelBounds[t % colBlocks + 1];
                 PackedA a = new PackedA(packed, g * groupSize, pixels, depth);
-                Sgemm.tileBlocked(a, p0, p1, weightsB[g], c0, c1 - c0, epilogues[g], out,
+                Sgemm.tileBlocked(a, 0, panels, weightsB[g], c0, c1 - c0, epilogues[g], out,
                         (image * cout + g * mg) * pixels, pixels, f.workspaces()[worker]);
             });
         }

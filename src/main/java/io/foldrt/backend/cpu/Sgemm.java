@@ -58,7 +58,7 @@ final class Sgemm {
 
     /**
      * {@link #tile} for the vector kernel with a constant B packed as a {@link BlockedB}: columns
-     * {@code j0 .. j0+nc-1} of it, {@code j0} a multiple of the kernel's column block.
+     * {@code j0 .. j0+nc-1} of it, one of the column ranges it was packed for.
      */
     static void tileBlocked(PackedA a, int p0, int p1, BlockedB b, int j0, int nc, Epilogue ep, float[] out,
                             int outOff, int ldc, Workspace ws) {

@@ -314,6 +314,7 @@ final class VectorMicroKernel implements MicroKernel {
         c6.intoArray(r6, j);
         c7.intoArray(r7, j);
     }
+
     /** {@link #oneVector} with B rows of {@code ldb} floats from {@code bo}. */
     private static void oneBlocked(float[] a, int ao, int kc, float[] b, int bo, int ldb, float[][] acc, int r, int j) {
         float[] r0 = acc[r], r1 = acc[r + 1], r2 = acc[r + 2], r3 = acc[r + 3];
