@@ -50,6 +50,7 @@ final class DepthwiseConvStep implements Step {
         int planes = batch * cout;
         f.pool().parallelFor(chunks, (c, worker) -> {
             Workspace ws = f.workspaces()[worker];
+            if (vector != null) vector.begin(ws);
             for (int p = Chunks.start(c, chunks, planes), end = Chunks.start(c + 1, chunks, planes); p < end; p++) {
                 plane(in, out, p, ws);
             }

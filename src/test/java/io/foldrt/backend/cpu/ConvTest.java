@@ -138,6 +138,28 @@ class ConvTest {
     }
 
     @Test
+    void depthwiseNarrowStrideOnePlanesAsOneFlatRow() {
+        // Rows narrower than a vector at stride 1: computed as one flat row over the padded grid. Maps whose
+        // flat row is under one vector (3x3), one or two vectors and a tail (7x7, 14x14); 3x3 and other
+        // kernels, dilation, lopsided and no padding; many planes per chunk and batch 2 on 3 threads.
+        Oracle.check(conv(4, 3, 3, 4, 3, 3, Hw.ONE, Pads.of(1), Hw.ONE, 4, true));
+        Oracle.check(conv(40, 7, 7, 40, 3, 3, Hw.ONE, Pads.of(1), Hw.ONE, 40, true), 2, 3);
+        Oracle.check(conv(24, 14, 14, 24, 3, 3, Hw.ONE, Pads.of(1), Hw.ONE, 24, false), 1, 2);
+        Oracle.check(conv(6, 9, 11, 6, 3, 3, Hw.ONE, Pads.of(2), Hw.of(2), 6, true));            // dilation 2
+        Oracle.check(conv(6, 8, 10, 6, 3, 3, Hw.ONE, new Pads(0, 2, 1, 0), Hw.ONE, 6, true));    // lopsided
+        Oracle.check(conv(6, 8, 12, 6, 3, 3, Hw.ONE, Pads.NONE, Hw.ONE, 6, true));               // no padding
+        Oracle.check(conv(5, 9, 9, 10, 5, 5, Hw.ONE, Pads.of(2), Hw.ONE, 5, true));              // 5x5, multiplier 2
+        Oracle.check(conv(4, 7, 13, 4, 1, 3, Hw.ONE, new Pads(0, 1, 0, 1), Hw.ONE, 4, true));    // 1x3
+        // Two depthwise layers of different padded geometry in a row: the second's zero padding lies where
+        // the first wrote interiors into the same scratch, so it must be zeroed again on every run.
+        var b = new GraphBuilder("dw2", 17);
+        String x = b.input("x", Shapes.BATCH, 8, 12, 12);
+        x = b.conv(x, 8, 3, 3, Hw.ONE, Pads.NONE, Hw.ONE, 8, true);
+        b.output(b.conv(x, 8, 3, 3, Hw.ONE, Pads.of(1), Hw.ONE, 8, true));
+        Oracle.check(b.build(), 2, 2);
+    }
+
+    @Test
     void depthwiseGeometriesOnWideRows() {
         Oracle.check(conv(4, 9, 20, 4, 3, 3, Hw.ONE, Pads.NONE, Hw.ONE, 4, true));              // no padding
         Oracle.check(conv(3, 8, 33, 3, 3, 3, Hw.of(2), new Pads(0, 2, 1, 0), Hw.ONE, 3, true)); // lopsided pads
