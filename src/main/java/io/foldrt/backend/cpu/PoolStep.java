@@ -22,7 +22,8 @@ import java.util.Arrays;
  *
  * <p>Max propagates NaN. Average divides by the real pixels under the window, or with count_include_pad
  * by the window positions inside the declared padding (divisors computed at compile time). Planes are
- * split across threads.
+ * split across threads. With the vector kernel, MaxPool planes of rows at least a vector wide at column
+ * stride 1 or 2 take {@link VectorMaxPool} instead, which writes nothing but the output.
  */
 final class PoolStep implements Step {
     /** Floats per buffer of a band (three buffers per worker): long loops whose data stay in L1/L2. */
@@ -41,6 +42,7 @@ final class PoolStep implements Step {
     private final int[] rowsCounted;
     private final float[] colsCounted;
     private final boolean vectorGather; // stride-2 taps through VectorCopies (only with the vector kernel)
+    private final VectorMaxPool vectorMax; // MaxPool planes it takes, with the vector kernel; else null
 
     PoolStep(int x, int y, int[] xs, ConvGeometry g, Pads pads, boolean max, boolean countPad, int threads,
              Workspace.Spec spec, MicroKernel kernel) {
@@ -72,6 +74,7 @@ final class PoolStep implements Step {
         this.chunks = Chunks.count(planes, (long) g.oh() * g.ow() * g.kh() * g.kw(), threads);
         spec.needRow(bandRows * paddedCols);
         spec.needRowC(bandRows * strideCols);
+        vectorMax = max && kernel.usesVectorApi() && VectorMaxPool.applies(g) ? new VectorMaxPool(g, spec) : null;
     }
 
     @Override
@@ -80,6 +83,10 @@ final class PoolStep implements Step {
         f.pool().parallelFor(chunks, (c, worker) -> {
             Workspace ws = f.workspaces()[worker];
             for (int p = Chunks.start(c, chunks, planes), end = Chunks.start(c + 1, chunks, planes); p < end; p++) {
+                if (vectorMax != null) {
+                    vectorMax.plane(in, p * g.h() * g.w(), out, p * g.oh() * g.ow(), ws);
+                    continue;
+                }
                 for (int oy = 0; oy < g.oh(); oy += bandRows) {
                     band(in, p * g.h() * g.w(), out, p * g.oh() * g.ow(), oy, Math.min(bandRows, g.oh() - oy), ws);
                 }

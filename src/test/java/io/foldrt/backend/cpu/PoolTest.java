@@ -106,6 +106,30 @@ class PoolTest {
     }
 
     @Test
+    void maxPoolOnTheVectorPath() {
+        // Rows of 16+ floats at column stride 1 or 2: VectorMaxPool, with the row dilation, window shapes
+        // (one column, even and odd widths), lopsided pads and ceil mode it must handle. Oracle.check runs
+        // the loop kernel's band path too.
+        Op[] ops = {
+                max(3, 2, Pads.of(1), Hw.ONE, false),
+                new Op.MaxPool(new Hw(2, 3), Hw.of(2), new Pads(1, 1, 0, 1), new Hw(2, 1), false),
+                new Op.MaxPool(new Hw(3, 1), new Hw(1, 2), Pads.NONE, Hw.ONE, false),
+                new Op.MaxPool(new Hw(1, 4), Hw.of(2), new Pads(0, 2, 0, 1), Hw.ONE, true),
+                new Op.MaxPool(new Hw(2, 5), Hw.ONE, new Pads(1, 2, 0, 2), Hw.ONE, false),
+                max(3, 2, Pads.of(1), Hw.ONE, true)};
+        for (Op op : ops) {
+            Op.MaxPool p = (Op.MaxPool) op;
+            Graph g = pool(op, 3, 21, 37);
+            int[] ys = g.outputs().getFirst().shape();
+            var geo = new ConvGeometry(21, 37, p.kernel().h(), p.kernel().w(), p.strides().h(), p.strides().w(),
+                    p.dilations().h(), p.dilations().w(), p.pads().top(), p.pads().left(), ys[2], ys[3]);
+            if (MicroKernel.vectorAvailable()) assertTrue(VectorMaxPool.applies(geo), op.toString());
+            Oracle.check(g);
+            Oracle.check(g, 2, 3);
+        }
+    }
+
+    @Test
     void windowWiderThanTheInput() {
         // The window covers the whole (padded) row or column, or runs past it in ceil mode.
         Oracle.check(pool(max(3, 1, Pads.of(1), Hw.ONE, false), 2, 1, 1));
