@@ -227,7 +227,7 @@ final class Compiler {
         int packed = constA == null ? temp(PackedA.size(ys[0], gm.transA() ? as[0] : as[1])) : -1;
         add(n, new GemmStep(gm, id(n.input(0)), id(n.input(1)), hasC ? id(n.input(2)) : -1, node(f.output()), packed,
                 as, bs, hasC ? shape(n.input(2)) : null, ys, constA, constant(n.input(1)),
-                hasC ? constant(n.input(2)) : null, f.act(), threads, spec));
+                hasC ? constant(n.input(2)) : null, f.act(), threads, spec, kernel));
     }
 
     private void batchNorm(Node n, Op.BatchNorm bn, Fused f) {

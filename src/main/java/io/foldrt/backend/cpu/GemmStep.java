@@ -7,7 +7,8 @@ import io.foldrt.ir.Op;
  * ONNX Gemm: {@code act(alpha * op(A) x op(B) + beta * C)}. The usual Linear layer has a constant B, which
  * is transposed and packed into column blocks at compile time, and a constant C, which is scaled and
  * broadcast once into the epilogue's addend. Run-time operands are packed (or gathered) per run instead;
- * a run-time C is added in a second pass. Tasks split output columns, then rows.
+ * a run-time C is added in a second pass. Tasks split output columns, then rows. One row of run-time A
+ * against a constant B (a Linear layer at batch 1) runs as {@link VectorGemv} with the vector kernel.
  */
 final class GemmStep implements Step {
     private final int a, b, c, y, packedTemp;  // c and packedTemp are -1 when absent
@@ -22,13 +23,15 @@ final class GemmStep implements Step {
     private final boolean cAtRun;               // C is a run-time value: added after the GEMM
     private final Activation postAct;
     private final int colBlocks, panels, splits;
+    private final VectorGemv gemv;              // one run-time row x constant B, vector kernel; else null
 
     /**
      * {@code constA}, {@code constB} and {@code constC} hold an operand's data when it is a constant, else null;
      * {@code packedTemp} is a temporary of {@code PackedA.size(m, k)} floats when A is not constant, else -1.
      */
     GemmStep(Op.Gemm op, int a, int b, int c, int y, int packedTemp, int[] as, int[] bs, int[] cs, int[] ys,
-             float[] constA, float[] constB, float[] constC, Activation act, int threads, Workspace.Spec spec) {
+             float[] constA, float[] constB, float[] constC, Activation act, int threads, Workspace.Spec spec,
+             MicroKernel kernel) {
         this.a = a;
         this.b = b;
         this.c = c;
@@ -43,7 +46,9 @@ final class GemmStep implements Step {
         int bRowStride = op.transB() ? 1 : n;    // element (p, j) of op(B)
         int bColStride = op.transB() ? k : 1;
         this.bPrepacked = constB != null;
-        this.bSource = bPrepacked ? new PrepackedB(constB, 0, bRowStride, bColStride, k, n)
+        this.gemv = m == 1 && constA == null && bPrepacked && kernel.usesVectorApi()
+                ? new VectorGemv(constB, bRowStride, bColStride, k, n) : null;
+        this.bSource = gemv != null ? null : bPrepacked ? new PrepackedB(constB, 0, bRowStride, bColStride, k, n)
                 : new MatrixB(bRowStride, bColStride);
         this.cShape = cs;
         this.yShape = ys;
@@ -64,6 +69,28 @@ final class GemmStep implements Step {
 
     @Override
     public void run(Frame f) {
+        if (gemv != null) {
+            runGemv(f);
+        } else {
+            runGemm(f);
+        }
+        if (cAtRun) {
+            Broadcast.accumulate(f.get(y), yShape, f.get(c), cShape, beta);
+            ActivationLoops.apply(postAct, f.get(y), 0, f.get(y).length);
+        }
+    }
+
+    private void runGemv(Frame f) {
+        float[] x = f.get(a), out = f.get(y);
+        f.pool().parallelFor(gemv.blocks(), (blk, worker) -> {
+            Workspace ws = f.workspaces()[worker];
+            gemv.block(x, 0, blk, ws.rowB); // the epilogue may use rowA
+            int j0 = blk * VectorGemv.BLOCK;
+            epilogue.finish(ws.rowB, 0, j0, Math.min(VectorGemv.BLOCK, n - j0), out, 0, n, ws);
+        });
+    }
+
+    private void runGemm(Frame f) {
         PackedA packed = constA;
         if (packed == null) {
             float[] buf = f.get(packedTemp);
@@ -79,10 +106,6 @@ final class GemmStep implements Step {
             Sgemm.tile(left, p0, p1, bSource, right, 0, j0, Math.min(Sgemm.NR, n - j0), epilogue, out, 0, n,
                     f.workspaces()[worker]);
         });
-        if (cAtRun) {
-            Broadcast.accumulate(out, yShape, f.get(c), cShape, beta);
-            ActivationLoops.apply(postAct, out, 0, out.length);
-        }
     }
 
     @Override

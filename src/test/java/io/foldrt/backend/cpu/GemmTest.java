@@ -41,6 +41,38 @@ class GemmTest {
     }
 
     @Test
+    void oneRowAgainstConstantWeightsAsGemv() {
+        // m = 1 with a constant B: VectorGemv on the vector kernel. Widths around its 4-vector blocks, odd and
+        // one-element depths, both transposes, alpha, beta with C of several shapes, a run-time C, activations.
+        int block = MicroKernel.vectorAvailable() ? VectorGemv.BLOCK : 64;
+        for (int n : new int[] {1, block - 1, block, block + 1, 1000}) {
+            for (int k : new int[] {1, 2, 37, 1280}) {
+                Oracle.check(gemm(op(1, 1, false, true), new int[] {1, k}, new int[] {n, k}, new int[] {n}, false));
+            }
+        }
+        for (boolean ta : new boolean[] {false, true}) {
+            for (boolean tb : new boolean[] {false, true}) {
+                int k = 19, n = 133;
+                int[] as = ta ? new int[] {k, 1} : new int[] {1, k};
+                int[] bs = tb ? new int[] {n, k} : new int[] {k, n};
+                Oracle.check(gemm(op(0.7f, -1.3f, ta, tb), as, bs, new int[] {1, n}, false));
+                Oracle.check(gemm(op(0.7f, -1.3f, ta, tb), as, bs, new int[] {1}, false));
+                Oracle.check(gemm(op(1f, 1f, ta, tb), as, bs, null, false));
+            }
+        }
+        // A run-time C is added after the GEMV; a run-time B takes the GEMM path.
+        var g = new GraphBuilder("gemvc", 19);
+        String a = g.input("a", 1, 50), c = g.input("c", 70);
+        String w = g.constant("w", Tensor.random(g.rng(), -1f, 1f, 70, 50));
+        g.output(g.node("g", new Op.Gemm(1f, 0.5f, false, true, Activation.RELU), List.of(a, w, c), List.of("y")));
+        Oracle.check(g.build());
+        for (Activation act : new Activation[] {Activation.RELU, Activation.clip(-0.2f, 0.4f)}) {
+            Oracle.check(gemm(new Op.Gemm(1f, 1f, false, true, act), new int[] {1, 30}, new int[] {90, 30},
+                    new int[] {90}, false));
+        }
+    }
+
+    @Test
     void transposesAlphaBeta() {
         for (boolean ta : new boolean[] {false, true}) {
             for (boolean tb : new boolean[] {false, true}) {
