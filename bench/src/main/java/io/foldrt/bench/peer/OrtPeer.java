@@ -44,10 +44,10 @@ public final class OrtPeer implements PeerEngine {
             opts.setIntraOpNumThreads(threads);
             opts.setInterOpNumThreads(1);
             opts.setExecutionMode(ExecutionMode.SEQUENTIAL);
-            // ONNX Runtime's workers spin for about 2^20 pause loops after a run before they block (its
-            // default), which here took a core from whichever side ran next: FoldRT ResNet-18 batch 1 read
-            // 22-28 ms side by side against 14.7 ms alone. Spinning inside a run stays on; only the spin
-            // between runs stops (FoldRT's own workers spin 0.2 ms after each parallel loop).
+            // By default ONNX Runtime's workers keep spinning (up to 2^20 pause loops) after a run returns,
+            // on a 2-core machine a core taken from whichever side runs next in the interleaved rounds.
+            // Spinning inside a run stays on; only the spin between runs stops (FoldRT's own workers spin at
+            // most 0.2 ms after each parallel loop). Not measured on its own: runs on this VM were too noisy.
             opts.addConfigEntry("session.force_spinning_stop", "1");
             return new OrtExecutable(env, env.createSession(onnxFile.toString(), opts), batch);
         } catch (OrtException e) {
