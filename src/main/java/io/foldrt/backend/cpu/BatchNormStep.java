@@ -17,9 +17,11 @@ final class BatchNormStep implements Step {
     private final int channels, inner, planes;
     private final Activation act;
     private final int chunks;
+    private final boolean vector; // the pass on VectorActivation, as the conv epilogues with the vector kernel
 
     BatchNormStep(int x, int y, int[] params, int[] xs, float[][] constParams, double epsilon, Activation act,
-                  int threads) {
+                  int threads, boolean vector) {
+        this.vector = vector;
         this.x = x;
         this.y = y;
         this.params = params.clone();
@@ -70,6 +72,10 @@ final class BatchNormStep implements Step {
     /** One pass per activation kind, so each loop body is branch-free and vectorizes. */
     private void plane(float[] in, float[] out, int from, float s, float t) {
         int to = from + inner;
+        if (vector) {
+            VectorActivation.scaleShiftApply(act, in, out, from, to, s, t);
+            return;
+        }
         switch (act.kind()) {
             case NONE -> {
                 for (int i = from; i < to; i++) out[i] = Math.fma(in[i], s, t);

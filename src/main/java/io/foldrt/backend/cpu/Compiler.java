@@ -248,7 +248,7 @@ final class Compiler {
             constParams[i] = constant(n.input(1 + i));
         }
         add(n, new BatchNormStep(id(n.input(0)), node(f.output()), params, shape(n.input(0)), constParams,
-                bn.epsilon(), f.act(), threads));
+                bn.epsilon(), f.act(), threads, kernel.usesVectorApi()));
     }
 
     private void pool(Node n, Hw k, Hw s, Pads p, Hw d, boolean max, boolean countPad) {

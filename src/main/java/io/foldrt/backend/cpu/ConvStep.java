@@ -63,13 +63,13 @@ final class ConvStep implements Step {
             if (blocked) {
                 weightsB[g] = new BlockedB(w, g * mg * depth, 1, depth, depth, channelBounds, kernel.columnBlock(),
                         VectorMicroKernel.lanes());
-                epilogues[g] = new Epilogue.ChannelColumns(b, act);
+                epilogues[g] = new Epilogue.ChannelColumns(b, act, true);
             } else if (channelColumns) {
                 weightsT[g] = new PrepackedB(w, g * mg * depth, 1, depth, depth, mg);
-                epilogues[g] = new Epilogue.ChannelColumns(b, act);
+                epilogues[g] = new Epilogue.ChannelColumns(b, act, false); // the loop kernel
             } else {
                 weights[g] = PackedA.of(w, g * mg * depth, depth, 1, mg, depth);
-                epilogues[g] = new Epilogue.RowBias(b, act);
+                epilogues[g] = new Epilogue.RowBias(b, act, kernel.usesVectorApi());
             }
         }
         boolean pointwise = kh == 1 && kw == 1 && geo.sh() == 1 && geo.sw() == 1 && geo.pt() == 0 && geo.pl() == 0

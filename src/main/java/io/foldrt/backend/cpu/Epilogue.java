@@ -20,13 +20,18 @@ sealed interface Epilogue {
      */
     default void storeTile(float[][] acc, int row0, int rows, int j0, int nc, float[] out, int outOff, int ldc) {}
 
-    Epilogue PLAIN = new RowBias(null, Activation.NONE);
+    Epilogue PLAIN = new RowBias(null, Activation.NONE, false);
 
-    /** {@code act(acc + bias[row])}, stored row-major: a conv's output channel row. {@code bias} may be null. */
-    record RowBias(float[] bias, Activation act) implements Epilogue {
+    /**
+     * {@code act(acc + bias[row])}, stored row-major: a conv's output channel row. {@code bias} may be null;
+     * {@code vector}: with {@link VectorActivation} (only where the backend runs the vector kernels).
+     */
+    record RowBias(float[] bias, Activation act, boolean vector) implements Epilogue {
         @Override
         public void finish(float[] acc, int row, int j0, int nc, float[] out, int outOff, int ldc, Workspace ws) {
-            ActivationLoops.biasThenApply(act, acc, nc, bias == null ? 0f : bias[row]);
+            float b = bias == null ? 0f : bias[row];
+            if (vector) VectorActivation.biasThenApply(act, acc, nc, b);
+            else ActivationLoops.biasThenApply(act, acc, nc, b);
             System.arraycopy(acc, 0, out, outOff + row * ldc + j0, nc);
         }
     }
@@ -59,13 +64,14 @@ sealed interface Epilogue {
      * {@code out[outOff + (j0 + j) * ldc + row]}. Rows are finished one by one while hot; the store then
      * walks the whole tile channel by channel, so that the output is written in contiguous runs.
      */
-    record ChannelColumns(float[] bias, Activation act) implements Epilogue {
+    record ChannelColumns(float[] bias, Activation act, boolean vector) implements Epilogue {
         @Override
         public void finish(float[] acc, int row, int j0, int nc, float[] out, int outOff, int ldc, Workspace ws) {
             if (bias != null) {
                 float[] t = ws.rowA;
                 System.arraycopy(bias, j0, t, 0, nc);
-                ActivationLoops.biasThenApply(act, acc, nc, t);
+                if (vector) VectorActivation.biasThenApply(act, acc, nc, t);
+                else ActivationLoops.biasThenApply(act, acc, nc, t);
             } else {
                 ActivationLoops.apply(act, acc, 0, nc);
             }
