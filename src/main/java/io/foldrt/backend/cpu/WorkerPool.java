@@ -1,5 +1,7 @@
 package io.foldrt.backend.cpu;
 
+import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
@@ -55,8 +57,8 @@ final class WorkerPool implements AutoCloseable {
     }
 
     /** The helper threads, for tests. */
-    java.util.List<Thread> helperThreads() {
-        return java.util.Arrays.stream(helpers).map(h -> h.thread).toList();
+    List<Thread> helperThreads() {
+        return Arrays.stream(helpers).map(h -> h.thread).toList();
     }
 
     /** Runs {@code body} for every index in [0, count) and returns when all have finished. */
