@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -209,6 +210,15 @@ final class BenchCommand extends CliCommand {
                 hi = Math.max(hi, a[i] / b[i]);
             }
             out.printf(Locale.ROOT, "trials         %d; speedup of the trial medians ranges %.2fx-%.2fx%n", a.length, lo, hi);
+            StringBuilder line = new StringBuilder("trial medians ");
+            for (Benchmark.SideResult s : r.sides()) {
+                double[] m = s.trialMedians();
+                if (m.length < 2) continue;
+                double min = Arrays.stream(m).min().orElseThrow(), max = Arrays.stream(m).max().orElseThrow();
+                line.append(String.format(Locale.ROOT, " %s %.3f-%.3f ms (spread %.1f%%);", s.name(), min, max,
+                        Spread.percent(m)));
+            }
+            out.println(line.substring(0, line.length() - 1));
         }
         for (Benchmark.Ratio q : r.peerRatios()) {
             Bootstrap.Interval i = q.interval();

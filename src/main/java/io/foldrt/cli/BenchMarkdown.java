@@ -56,7 +56,10 @@ final class BenchMarkdown {
         for (String s : sides) head.add(s + " ms: median (p90, p99)");
         head.add("speedup [95% CI]");
         boolean trials = run.path("config").path("trials").asInt(1) > 1;
-        if (trials) head.add("speedup per trial (min-max)");
+        if (trials) {
+            head.add("speedup per trial (min-max)");
+            head.add("spread of the trial medians: separate, folded");
+        }
         row(md, head);
         separator(md, head.size());
         for (JsonNode r : run.path("results")) {
@@ -67,10 +70,22 @@ final class BenchMarkdown {
                         + ms(side.path("p99_ms")) + ")");
             }
             cells.add(interval(r.path("speedup")));
-            if (trials) cells.add(trialRange(side(r, "separate"), side(r, "folded")));
+            if (trials) {
+                cells.add(trialRange(side(r, "separate"), side(r, "folded")));
+                cells.add(spread(side(r, "separate")) + ", " + spread(side(r, "folded")));
+            }
             row(md, cells);
         }
         md.append('\n');
+    }
+
+    /** (max - min) / min of a side's trial medians, in percent: the run-to-run spread of its median. */
+    private static String spread(JsonNode side) {
+        if (side == null) return "";
+        JsonNode m = side.path("trial_medians_ms");
+        double[] v = new double[m.size()];
+        for (int i = 0; i < v.length; i++) v[i] = m.get(i).asDouble();
+        return v.length < 2 ? "" : String.format(Locale.ROOT, "%.1f%%", Spread.percent(v));
     }
 
     /** Range of separate / folded over the trials' medians: the spread the pooled interval does not show. */

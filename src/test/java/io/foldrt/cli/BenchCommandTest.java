@@ -128,6 +128,13 @@ class BenchCommandTest {
         assertEquals(3, sep.get("trial_medians_ms").size());
         assertTrue(r.err().contains("  trial 3/3 round 2/2: separate "), r.err());
         assertTrue(r.out().contains("trials         3; speedup of the trial medians ranges "), r.out());
+        // The run-to-run spread of each side's median, from the same trial medians as in the JSON.
+        double[] m = new double[3];
+        for (int i = 0; i < 3; i++) m[i] = sep.get("trial_medians_ms").get(i).asDouble();
+        String range = String.format(java.util.Locale.ROOT, "trial medians  separate %.3f-%.3f ms (spread %.1f%%); folded ",
+                java.util.Arrays.stream(m).min().orElseThrow(), java.util.Arrays.stream(m).max().orElseThrow(),
+                Spread.percent(m));
+        assertTrue(r.out().contains(range), range + " not in\n" + r.out());
     }
 
     @Test

@@ -81,8 +81,9 @@ class BenchOutputsTest {
         ((ObjectNode) sides.get(0)).putArray("trial_medians_ms").add(10.0).add(12.0).add(11.0);
         ((ObjectNode) sides.get(1)).putArray("trial_medians_ms").add(10.0).add(8.0).add(10.0);
         String md = BenchMarkdown.render(j);
-        assertTrue(md.contains("| speedup [95% CI] | speedup per trial (min-max) |\n"), md);
-        assertTrue(md.contains("] | 1.000-1.500 |\n"), md);
+        assertTrue(md.contains("| speedup [95% CI] | speedup per trial (min-max) | spread of the trial medians: separate, folded |\n"), md);
+        // Speedup per trial 10/10 .. 12/8; spread of the medians (12-10)/10 and (10-8)/8.
+        assertTrue(md.contains("] | 1.000-1.500 | 20.0%, 25.0% |\n"), md);
     }
 
     @Test
