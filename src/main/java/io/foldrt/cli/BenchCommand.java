@@ -16,7 +16,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -204,19 +203,15 @@ final class BenchCommand extends CliCommand {
                 sp.estimate(), sp.low(), sp.high());
         if (r.separate().count() > 0 && r.side(Benchmark.SEPARATE).trialMedians().length > 1) {
             double[] a = r.side(Benchmark.SEPARATE).trialMedians(), b = r.side(Benchmark.FOLDED).trialMedians();
-            double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
-            for (int i = 0; i < a.length; i++) {
-                lo = Math.min(lo, a[i] / b[i]);
-                hi = Math.max(hi, a[i] / b[i]);
-            }
-            out.printf(Locale.ROOT, "trials         %d; speedup of the trial medians ranges %.2fx-%.2fx%n", a.length, lo, hi);
+            Spread speedups = Spread.ofRatios(a, b);
+            out.printf(Locale.ROOT, "trials         %d; speedup of the trial medians ranges %.2fx-%.2fx%n", a.length,
+                    speedups.min(), speedups.max());
             StringBuilder line = new StringBuilder("trial medians ");
             for (Benchmark.SideResult s : r.sides()) {
-                double[] m = s.trialMedians();
-                if (m.length < 2) continue;
-                double min = Arrays.stream(m).min().orElseThrow(), max = Arrays.stream(m).max().orElseThrow();
-                line.append(String.format(Locale.ROOT, " %s %.3f-%.3f ms (spread %.1f%%);", s.name(), min, max,
-                        Spread.percent(m)));
+                if (s.trialMedians().length < 2) continue;
+                Spread m = Spread.of(s.trialMedians());
+                line.append(String.format(Locale.ROOT, " %s %.3f-%.3f ms (spread %.1f%%);", s.name(), m.min(), m.max(),
+                        m.percent()));
             }
             out.println(line.substring(0, line.length() - 1));
         }

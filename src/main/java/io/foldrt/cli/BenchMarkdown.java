@@ -82,23 +82,22 @@ final class BenchMarkdown {
     /** (max - min) / min of a side's trial medians, in percent: the run-to-run spread of its median. */
     private static String spread(JsonNode side) {
         if (side == null) return "";
-        JsonNode m = side.path("trial_medians_ms");
-        double[] v = new double[m.size()];
-        for (int i = 0; i < v.length; i++) v[i] = m.get(i).asDouble();
-        return v.length < 2 ? "" : String.format(Locale.ROOT, "%.1f%%", Spread.percent(v));
+        double[] v = trialMedians(side);
+        return v.length < 2 ? "" : String.format(Locale.ROOT, "%.1f%%", Spread.of(v).percent());
     }
 
     /** Range of separate / folded over the trials' medians: the spread the pooled interval does not show. */
     private static String trialRange(JsonNode sep, JsonNode fold) {
         if (sep == null || fold == null) return "";
-        JsonNode a = sep.path("trial_medians_ms"), b = fold.path("trial_medians_ms");
-        double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
-        for (int i = 0; i < Math.min(a.size(), b.size()); i++) {
-            double q = a.get(i).asDouble() / b.get(i).asDouble();
-            lo = Math.min(lo, q);
-            hi = Math.max(hi, q);
-        }
-        return lo > hi ? "" : String.format(Locale.ROOT, "%.3f-%.3f", lo, hi);
+        Spread q = Spread.ofRatios(trialMedians(sep), trialMedians(fold));
+        return q.min() > q.max() ? "" : String.format(Locale.ROOT, "%.3f-%.3f", q.min(), q.max());
+    }
+
+    private static double[] trialMedians(JsonNode side) {
+        JsonNode m = side.path("trial_medians_ms");
+        double[] v = new double[m.size()];
+        for (int i = 0; i < v.length; i++) v[i] = m.get(i).asDouble();
+        return v;
     }
 
     private static void peerTable(JsonNode run, StringBuilder md) {
