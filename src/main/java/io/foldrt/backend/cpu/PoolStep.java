@@ -72,9 +72,11 @@ final class PoolStep implements Step {
         bandRows = Math.clamp(BAND_FLOATS / paddedCols, 1, g.oh());
         this.planes = xs[0] * xs[1];
         this.chunks = Chunks.count(planes, (long) g.oh() * g.ow() * g.kh() * g.kw(), threads);
-        spec.needRow(bandRows * paddedCols);
-        spec.needRowC(bandRows * strideCols);
         vectorMax = max && kernel.usesVectorApi() && VectorMaxPool.applies(g) ? new VectorMaxPool(g, spec) : null;
+        if (vectorMax == null) { // the band buffers
+            spec.needRow(bandRows * paddedCols);
+            spec.needRowC(bandRows * strideCols);
+        }
     }
 
     @Override

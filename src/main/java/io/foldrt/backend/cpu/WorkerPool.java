@@ -64,8 +64,8 @@ final class WorkerPool implements AutoCloseable {
     /** Runs {@code body} for every index in [0, count) and returns when all have finished. */
     void parallelFor(int count, Body body) {
         if (count <= 0) return;
-        Loop loop = new Loop(count, body, Thread.currentThread());
-        if (helpers.length == 0 || count == 1 || closed || !current.compareAndSet(null, loop)) {
+        Loop loop = helpers.length == 0 || count == 1 || closed ? null : new Loop(count, body, Thread.currentThread());
+        if (loop == null || !current.compareAndSet(null, loop)) {
             for (int i = 0; i < count; i++) body.run(i, 0);
             return;
         }
