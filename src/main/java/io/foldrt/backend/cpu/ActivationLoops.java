@@ -67,6 +67,19 @@ final class ActivationLoops {
         }
     }
 
+    /** x[i] = a((x[i] + b) + res[off + i]) over [0, n): a conv row with its residual. */
+    static void biasResidualThenApply(Activation a, float[] x, int n, float b, float[] res, int off) {
+        for (int i = 0; i < n; i++) x[i] = (x[i] + b) + res[off + i];
+        apply(a, x, 0, n);
+    }
+
+    /** out[i] = a(fma(in[i], s, t) + res[i]) over [from, to): a separate BatchNorm with its residual. */
+    static void scaleShiftAddApply(Activation a, float[] in, float[] res, float[] out, int from, int to, float s,
+                                   float t) {
+        for (int i = from; i < to; i++) out[i] = Math.fma(in[i], s, t) + res[i];
+        apply(a, out, from, to);
+    }
+
     /** out[i] = a(in[i]) over [from, to); in and out share offsets, so the loops vectorize. */
     static void map(Activation a, float[] in, float[] out, int from, int to) {
         switch (a.kind()) {

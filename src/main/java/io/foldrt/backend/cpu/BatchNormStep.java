@@ -7,10 +7,12 @@ import io.foldrt.ir.Activation;
  * folded-vs-separate comparisons measure folding and nothing else: per-channel {@code scale = gamma /
  * sqrt(var + eps)} and {@code shift = beta - mean * scale} are computed once at compile time (in float64),
  * each element is read and written exactly once as {@code fma(x, scale, shift)}, a following Relu/Clip that
- * nobody else reads is applied in the same pass, and planes are split across threads.
+ * nobody else reads is applied in the same pass, and planes are split across threads. Where the output only
+ * feeds an Add (a residual connection), the other operand is added in the same pass too, as the folded conv
+ * adds it in its epilogue.
  */
 final class BatchNormStep implements Step {
-    private final int x, y;
+    private final int x, y, residual; // residual: value id of the Add's other operand, or -1
     private final int[] params;        // scale, B, mean, var ids (read when not constant)
     private final double epsilon;
     private final float[] scale, shift; // precomputed; null when a parameter is a run-time value
@@ -19,11 +21,12 @@ final class BatchNormStep implements Step {
     private final int chunks;
     private final boolean vector; // the pass on VectorActivation, as the conv epilogues with the vector kernel
 
-    BatchNormStep(int x, int y, int[] params, int[] xs, float[][] constParams, double epsilon, Activation act,
-                  int threads, boolean vector) {
+    BatchNormStep(int x, int y, int residual, int[] params, int[] xs, float[][] constParams, double epsilon,
+                  Activation act, int threads, boolean vector) {
         this.vector = vector;
         this.x = x;
         this.y = y;
+        this.residual = residual;
         this.params = params.clone();
         this.epsilon = epsilon;
         this.channels = xs[1];
@@ -60,18 +63,23 @@ final class BatchNormStep implements Step {
             s = st[0];
             t = st[1];
         }
-        float[] in = f.get(x), out = f.get(y), sc = s, sh = t;
+        float[] in = f.get(x), out = f.get(y), res = residual < 0 ? null : f.get(residual), sc = s, sh = t;
         f.pool().parallelFor(chunks, (c, worker) -> {
             for (int p = Chunks.start(c, chunks, planes), end = Chunks.start(c + 1, chunks, planes); p < end; p++) {
                 int ch = p % channels;
-                plane(in, out, p * inner, sc[ch], sh[ch]);
+                plane(in, res, out, p * inner, sc[ch], sh[ch]);
             }
         });
     }
 
     /** One pass per activation kind, so each loop body is branch-free and vectorizes. */
-    private void plane(float[] in, float[] out, int from, float s, float t) {
+    private void plane(float[] in, float[] res, float[] out, int from, float s, float t) {
         int to = from + inner;
+        if (res != null) {
+            if (vector) VectorActivation.scaleShiftAddApply(act, in, res, out, from, to, s, t);
+            else ActivationLoops.scaleShiftAddApply(act, in, res, out, from, to, s, t);
+            return;
+        }
         if (vector) {
             VectorActivation.scaleShiftApply(act, in, out, from, to, s, t);
             return;
@@ -96,7 +104,11 @@ final class BatchNormStep implements Step {
 
     @Override
     public int[] reads() {
-        return scale != null ? new int[] {x} : new int[] {x, params[0], params[1], params[2], params[3]};
+        int[] base = scale != null ? new int[] {x} : new int[] {x, params[0], params[1], params[2], params[3]};
+        if (residual < 0) return base;
+        int[] all = java.util.Arrays.copyOf(base, base.length + 1);
+        all[base.length] = residual;
+        return all;
     }
 
     @Override

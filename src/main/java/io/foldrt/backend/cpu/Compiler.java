@@ -14,6 +14,7 @@ import io.foldrt.ir.ValueInfo;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -22,7 +23,10 @@ import java.util.Set;
  * Lowers a graph at one batch size into the steps, buffer plan and input/output bindings of a
  * {@link CpuExecutable}. Decisions made here, once: Reshape/Flatten/Identity and BatchNorm's statistics
  * outputs become aliases of the value they view (no step, no copy); a Relu/Clip that is the only reader of
- * a Conv, Gemm, BatchNorm, Add or Mul output (and not a graph output itself) is fused into that op; every
+ * a Conv, Gemm, BatchNorm, Add or Mul output (and not a graph output itself) is fused into that op; an Add
+ * that is the only reader of a (non-depthwise) Conv or BatchNorm output without activation, and whose other
+ * operand has the same shape and is computed already, is fused into that op with the Relu/Clip after it
+ * (ResNet's residual connection: conv, or BN, + add + ReLU in one pass, whether BN is folded or not); every
  * intermediate and temporary gets a slot from {@link MemoryPlanner}; values that are graph outputs get a
  * fresh array per run instead, which is handed to the caller.
  */
@@ -43,7 +47,8 @@ final class Compiler {
     private final List<Integer> sizes = new ArrayList<>();
     private final List<float[]> constants = new ArrayList<>();
 
-    private final Map<Node, Node> absorbed = new HashMap<>(); // absorbed Relu/Clip -> node whose step applies it
+    // absorbed Relu/Clip/Add -> node whose step applies it; in absorption order, for the step labels
+    private final Map<Node, Node> absorbed = new LinkedHashMap<>();
     private final List<Step> steps = new ArrayList<>();
     private final List<String> labels = new ArrayList<>();
 
@@ -127,18 +132,41 @@ final class Compiler {
         return plan;
     }
 
-    /** What a step computes after its op: the activation it applies and the value it writes. */
-    private record Fused(Activation act, String output) {}
+    /**
+     * What a step computes after its op: the residual it adds (a value id, or -1), then the activation it
+     * applies, and the value it writes.
+     */
+    private record Fused(int residual, Activation act, String output) {}
 
     /**
      * The activation n's step applies and the value it writes: n's own, or, when n has none, those of the
      * Relu/Clip that is the only reader of n's output, which is then absorbed (it gets no step).
      */
     private Fused absorbActivation(Node n, Activation own) {
-        Node follower = own.kind() == Activation.Kind.NONE ? fusableActivation(n) : null;
-        if (follower == null) return new Fused(own, n.output());
-        absorbed.put(follower, n);
-        return new Fused(ActivationLoops.of(follower.op()), follower.output());
+        return absorbActivation(n, n, own, -1);
+    }
+
+    /** {@link #absorbActivation(Node, Activation)} after {@code last}, whose op {@code into}'s step computes. */
+    private Fused absorbActivation(Node into, Node last, Activation own, int residual) {
+        Node follower = own.kind() == Activation.Kind.NONE ? fusableActivation(last) : null;
+        if (follower == null) return new Fused(residual, own, last.output());
+        absorbed.put(follower, into);
+        return new Fused(residual, ActivationLoops.of(follower.op()), follower.output());
+    }
+
+    /**
+     * For a Conv or BatchNorm n without activation: when an Add is the only reader of n's output, and its
+     * other operand has the same shape and is computed already (it must be ready when n's step runs), the Add
+     * is absorbed into n's step with the Relu/Clip after it; otherwise as {@link #absorbActivation}. In a
+     * ResNet block the Add's operands are the last conv (or BN) of the main branch and the shortcut; when the
+     * shortcut is a conv that comes later in the graph, the Add goes into that one instead.
+     */
+    private Fused absorbResidual(Node n, Activation own) {
+        Node add = own.kind() == Activation.Kind.NONE ? fusableAdd(n) : null;
+        if (add == null) return absorbActivation(n, own);
+        absorbed.put(add, n);
+        String other = add.input(0).equals(n.output()) ? add.input(1) : add.input(0);
+        return absorbActivation(n, add, Activation.NONE, id(other));
     }
 
     private void lower(Node n) {
@@ -146,9 +174,10 @@ final class Compiler {
             case Op.Identity o -> alias(n.output(), n.input(0));
             case Op.Flatten o -> alias(n.output(), n.input(0));
             case Op.Reshape o -> alias(n.output(), n.input(0));
-            case Op.Conv c -> conv(n, c, absorbActivation(n, c.activation()));
+            case Op.Conv c -> conv(n, c, isDepthwise(n, c) ? absorbActivation(n, c.activation())
+                    : absorbResidual(n, c.activation()));
             case Op.Gemm gm -> gemm(n, gm, absorbActivation(n, gm.activation()));
-            case Op.BatchNorm bn -> batchNorm(n, bn, absorbActivation(n, Activation.NONE));
+            case Op.BatchNorm bn -> batchNorm(n, bn, absorbResidual(n, Activation.NONE));
             case Op.ConvTranspose c -> convTranspose(n, c);
             case Op.MatMul m -> {
                 int[] as = shape(n.input(0)), bs = shape(n.input(1)), ys = shape(n.output());
@@ -190,6 +219,31 @@ final class Compiler {
         return ActivationLoops.of(r.op()) != null && r.inputs().size() == 1 ? r : null;
     }
 
+    /**
+     * The Add that is the only reader of n's output (not a graph output) and whose other operand has the
+     * output's shape (no broadcasting) and is already defined, or null.
+     */
+    private Node fusableAdd(Node n) {
+        String v = n.output();
+        if (graph.isGraphOutput(v)) return null;
+        List<Node> readers = consumers.getOrDefault(v, List.of());
+        if (readers.size() != 1 || !(readers.get(0).op() instanceof Op.Add) || readers.get(0).inputs().size() != 2) {
+            return null;
+        }
+        Node add = readers.get(0);
+        String a = add.input(0), b = add.input(1);
+        if (a.equals(b)) return null; // x + x: both operands are this step's own output
+        String other = a.equals(v) ? b : a;
+        boolean sameShape = java.util.Arrays.equals(shape(other), shape(v))
+                && java.util.Arrays.equals(shape(add.output()), shape(v));
+        return sameShape && ids.containsKey(other) ? add : null;
+    }
+
+    /** Depthwise convs run {@link DepthwiseConvStep}, which takes an activation but no residual. */
+    private boolean isDepthwise(Node n, Op.Conv c) {
+        return shape(n.input(1))[1] == 1 && c.group() > 1;
+    }
+
     private void conv(Node n, Op.Conv c, Fused f) {
         int[] xs = shape(n.input(0)), ws = shape(n.input(1)), ys = shape(n.output());
         float[] w = requireConstant(n, 1, "weights");
@@ -198,13 +252,13 @@ final class Compiler {
         var geo = new ConvGeometry(xs[2], xs[3], ws[2], ws[3], c.strides().h(), c.strides().w(),
                 c.dilations().h(), c.dilations().w(), p.top(), p.left(), ys[2], ys[3]);
         int x = id(n.input(0)), y = node(f.output());
-        if (ws[1] == 1 && c.group() > 1) {
+        if (isDepthwise(n, c)) {
             add(n, new DepthwiseConvStep(x, y, xs, ys, w, bias, geo, f.act(), threads, spec, kernel));
         } else {
             int size = ConvStep.packedSize(xs, ys, ws[2], ws[3], c.group(), kernel);
             int packed = size > 0 ? temp(size) : -1;
-            add(n, new ConvStep(x, y, packed, xs, ys, w, ws[2], ws[3], bias, geo, c.group(), f.act(), threads, spec,
-                    kernel));
+            add(n, new ConvStep(x, y, packed, f.residual(), xs, ys, w, ws[2], ws[3], bias, geo, c.group(), f.act(),
+                    threads, spec, kernel));
         }
     }
 
@@ -247,7 +301,7 @@ final class Compiler {
             params[i] = id(n.input(1 + i));
             constParams[i] = constant(n.input(1 + i));
         }
-        add(n, new BatchNormStep(id(n.input(0)), node(f.output()), params, shape(n.input(0)), constParams,
+        add(n, new BatchNormStep(id(n.input(0)), node(f.output()), f.residual(), params, shape(n.input(0)), constParams,
                 bn.epsilon(), f.act(), threads, kernel.usesVectorApi()));
     }
 

@@ -16,10 +16,11 @@ import java.util.Arrays;
  *       channel-major. With the loop kernel each task packs and multiplies its own pixels; with the vector
  *       kernel the threads first pack together, then split the channels (see {@link #runBlocked}).</li>
  * </ul>
- * Bias and the fused activation are applied in the epilogue in both cases.
+ * Bias, a residual (the other operand of an Add that is this conv's only reader) and the fused activation
+ * are applied in the epilogue in both cases.
  */
 final class ConvStep implements Step {
-    private final int x, y, packedTemp;
+    private final int x, y, packedTemp, residual; // residual: value id, or -1
     private final int batch, cin, cout, groups, cg, mg, plane, pixels, depth;
     private final boolean channelColumns, blocked; // blocked: channel columns on the vector kernel
     private final PackedA[] weights;  // pixel columns: per group, mg x depth
@@ -36,12 +37,14 @@ final class ConvStep implements Step {
      * @param xs input shape [N, C, H, W]; @param ys output shape [N, M, OH, OW]
      * @param w  weights [M, C/group, kh, kw]; @param bias [M] or null
      * @param packedTemp a temporary of {@link #packedSize} floats (used only in channel-column mode)
+     * @param residual a value of the output's shape added before the activation, or -1
      */
-    ConvStep(int x, int y, int packedTemp, int[] xs, int[] ys, float[] w, int kh, int kw, float[] bias,
-             ConvGeometry geo, int groups, Activation act, int threads, Workspace.Spec spec, MicroKernel kernel) {
+    ConvStep(int x, int y, int packedTemp, int residual, int[] xs, int[] ys, float[] w, int kh, int kw,
+             float[] bias, ConvGeometry geo, int groups, Activation act, int threads, Workspace.Spec spec, MicroKernel kernel) {
         this.x = x;
         this.y = y;
         this.packedTemp = packedTemp;
+        this.residual = residual;
         this.batch = xs[0];
         this.cin = xs[1];
         this.cout = ys[1];
@@ -158,7 +161,7 @@ final class ConvStep implements Step {
     }
 
     private void runPixelColumns(Frame f) {
-        float[] in = f.get(x), out = f.get(y);
+        float[] in = f.get(x), out = f.get(y), res = residual(f);
         f.pool().parallelFor(batch * groups * colBlocks * splits, (t, worker) -> {
             int split = t % splits, rest = t / splits;
             int cb = rest % colBlocks;
@@ -167,12 +170,12 @@ final class ConvStep implements Step {
             int p0 = Chunks.start(split, splits, panels), p1 = Chunks.start(split + 1, splits, panels);
             int j0 = cb * tileCols, nc = Math.min(tileCols, pixels - j0);
             Sgemm.tile(weights[g], p0, p1, patches, in, (n * cin + g * cg) * plane, j0, nc, epilogues[g],
-                    out, (n * cout + g * mg) * pixels, pixels, f.workspaces()[worker]);
+                    out, res, (n * cout + g * mg) * pixels, pixels, f.workspaces()[worker]);
         });
     }
 
     private void runChannelColumns(Frame f) {
-        float[] in = f.get(x), out = f.get(y), packed = f.get(packedTemp);
+        float[] in = f.get(x), out = f.get(y), res = residual(f), packed = f.get(packedTemp);
         int groupSize = PackedA.size(pixels, depth);
         for (int n = 0; n < batch; n++) {
             int image = n;
@@ -186,7 +189,7 @@ final class ConvStep implements Step {
                 for (int cb = 0; cb < colBlocks; cb++) {
                     int j0 = cb * Sgemm.NR;
                     Sgemm.tile(a, p0, p1, weightsT[g], null, 0, j0, Math.min(Sgemm.NR, mg - j0), epilogues[g],
-                            out, (image * cout + g * mg) * pixels, pixels, ws);
+                            out, res, (image * cout + g * mg) * pixels, pixels, ws);
                 }
             });
         }
@@ -198,7 +201,7 @@ final class ConvStep implements Step {
      * the weights once (on a small map they are the large operand, 9 MiB for 512 channels at 3x3).
      */
     private void runBlocked(Frame f) {
-        float[] in = f.get(x), out = f.get(y), packed = f.get(packedTemp);
+        float[] in = f.get(x), out = f.get(y), res = residual(f), packed = f.get(packedTemp);
         int groupSize = PackedA.size(pixels, depth);
         int packSplits = Math.min(panels, f.workspaces().length);
         for (int n = 0; n < batch; n++) {
@@ -211,7 +214,7 @@ final class ConvStep implements Step {
             f.pool().parallelFor(groups * colBlocks, (t, worker) -> {
                 int g = t / colBlocks, c0 = channelBounds[t % colBlocks], c1 = channelBounds[t % colBlocks + 1];
                 PackedA a = new PackedA(packed, g * groupSize, pixels, depth);
-                Sgemm.tileBlocked(a, 0, panels, weightsB[g], c0, c1 - c0, epilogues[g], out,
+                Sgemm.tileBlocked(a, 0, panels, weightsB[g], c0, c1 - c0, epilogues[g], out, res,
                         (image * cout + g * mg) * pixels, pixels, f.workspaces()[worker]);
             });
         }
@@ -269,9 +272,13 @@ final class ConvStep implements Step {
         return flops;
     }
 
+    private float[] residual(Frame f) {
+        return residual < 0 ? null : f.get(residual);
+    }
+
     @Override
     public int[] reads() {
-        return new int[] {x};
+        return residual < 0 ? new int[] {x} : new int[] {x, residual};
     }
 
     @Override

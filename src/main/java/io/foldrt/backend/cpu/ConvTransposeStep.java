@@ -62,7 +62,7 @@ final class ConvTransposeStep implements Step {
                     int p0 = Chunks.start(split, splits, panels), p1 = Chunks.start(split + 1, splits, panels);
                     int j0 = cb * Sgemm.NR;
                     Sgemm.tile(weights[grp], p0, p1, input, in, src, j0, Math.min(Sgemm.NR, plane - j0),
-                            Epilogue.PLAIN, buf, 0, plane, f.workspaces()[worker]);
+                            Epilogue.PLAIN, buf, null, 0, plane, f.workspaces()[worker]);
                 });
                 int firstChannel = n * cout + gi * mg;
                 f.pool().parallelFor(mg, (mj, worker) -> scatter(buf, mj, out, firstChannel + mj));

@@ -86,7 +86,7 @@ final class GemmStep implements Step {
             Workspace ws = f.workspaces()[worker];
             gemv.block(x, 0, blk, ws.rowB); // the epilogue may use rowA
             int j0 = blk * VectorGemv.BLOCK;
-            epilogue.finish(ws.rowB, 0, j0, Math.min(VectorGemv.BLOCK, n - j0), out, 0, n, ws);
+            epilogue.finish(ws.rowB, 0, j0, Math.min(VectorGemv.BLOCK, n - j0), out, null, 0, n, ws);
         });
     }
 
@@ -103,7 +103,7 @@ final class GemmStep implements Step {
             int split = t % splits, cb = t / splits;
             int p0 = Chunks.start(split, splits, panels), p1 = Chunks.start(split + 1, splits, panels);
             int j0 = cb * Sgemm.NR;
-            Sgemm.tile(left, p0, p1, bSource, right, 0, j0, Math.min(Sgemm.NR, n - j0), epilogue, out, 0, n,
+            Sgemm.tile(left, p0, p1, bSource, right, 0, j0, Math.min(Sgemm.NR, n - j0), epilogue, out, null, 0, n,
                     f.workspaces()[worker]);
         });
     }

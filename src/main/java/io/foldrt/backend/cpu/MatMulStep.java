@@ -63,7 +63,7 @@ final class MatMulStep implements Step {
             int j0 = cb * Sgemm.NR;
             PackedA lhs = new PackedA(packed, aIndex[bi] * aSize, m, k);
             Sgemm.tile(lhs, p0, p1, bSource, right, bConstant ? 0 : bIndex[bi] * k * n, j0,
-                    Math.min(Sgemm.NR, n - j0), Epilogue.PLAIN, out, bi * m * n, n, f.workspaces()[worker]);
+                    Math.min(Sgemm.NR, n - j0), Epilogue.PLAIN, out, null, bi * m * n, n, f.workspaces()[worker]);
         });
     }
 

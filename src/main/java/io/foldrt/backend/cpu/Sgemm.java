@@ -28,10 +28,11 @@ final class Sgemm {
 
     /**
      * out[rows of panels p0..p1-1, columns j0..j0+nc-1] = epilogue(A x B), with output row i at
-     * {@code out[outOff + i*ldc]}. Needs {@code (p1 - p0) * MR} accumulator rows in {@code ws}.
+     * {@code out[outOff + i*ldc]}. Needs {@code (p1 - p0) * MR} accumulator rows in {@code ws}. {@code res}: null
+     * or a residual laid out as {@code out} (see {@link Epilogue#finish}).
      */
     static void tile(PackedA a, int p0, int p1, BSource b, float[] src, int srcOff, int j0, int nc,
-                     Epilogue ep, float[] out, int outOff, int ldc, Workspace ws) {
+                     Epilogue ep, float[] out, float[] res, int outOff, int ldc, Workspace ws) {
         int depth = a.depth(), rows = a.rows();
         float[][] acc = ws.acc;
         MicroKernel kernel = ws.kernel;
@@ -49,11 +50,11 @@ final class Sgemm {
                     int r = (p - p0) * MR;
                     if (kc > 0) kernel.multiply(a.data(), a.at(p, k0), kc, panel, acc, r, jb, n);
                     // the panel's rows are complete: finish them while the last block is in L1
-                    if (finish) finishPanel(ep, acc, r, p * MR, rows, j0, nc, out, outOff, ldc, ws);
+                    if (finish) finishPanel(ep, acc, r, p * MR, rows, j0, nc, out, res, outOff, ldc, ws);
                 }
             }
         }
-        ep.storeTile(acc, p0 * MR, Math.min(p1 * MR, rows) - p0 * MR, j0, nc, out, outOff, ldc);
+        ep.storeTile(acc, p0 * MR, Math.min(p1 * MR, rows) - p0 * MR, j0, nc, out, res, outOff, ldc);
     }
 
     /**
@@ -61,7 +62,7 @@ final class Sgemm {
      * {@code j0 .. j0+nc-1} of it, one of the column ranges it was packed for.
      */
     static void tileBlocked(PackedA a, int p0, int p1, BlockedB b, int j0, int nc, Epilogue ep, float[] out,
-                            int outOff, int ldc, Workspace ws) {
+                            float[] res, int outOff, int ldc, Workspace ws) {
         int depth = a.depth(), rows = a.rows();
         float[][] acc = ws.acc;
         VectorMicroKernel kernel = (VectorMicroKernel) ws.kernel;
@@ -76,16 +77,18 @@ final class Sgemm {
                 for (int p = p0; p < p1; p++) {
                     int r = (p - p0) * MR;
                     kernel.multiplyBlocked(a.data(), a.at(p, k0), kc, b.data(), bo, w, acc, r, jb);
-                    if (finish) finishPanel(ep, acc, r, p * MR, rows, j0, nc, out, outOff, ldc, ws);
+                    if (finish) finishPanel(ep, acc, r, p * MR, rows, j0, nc, out, res, outOff, ldc, ws);
                 }
             }
         }
-        ep.storeTile(acc, p0 * MR, Math.min(p1 * MR, rows) - p0 * MR, j0, nc, out, outOff, ldc);
+        ep.storeTile(acc, p0 * MR, Math.min(p1 * MR, rows) - p0 * MR, j0, nc, out, res, outOff, ldc);
     }
 
     /** Finishes the accumulator rows {@code r ..} of the panel whose first output row is {@code row0}. */
     private static void finishPanel(Epilogue ep, float[][] acc, int r, int row0, int rows, int j0, int nc, float[] out,
-                                    int outOff, int ldc, Workspace ws) {
-        for (int i = 0; i < MR && row0 + i < rows; i++) ep.finish(acc[r + i], row0 + i, j0, nc, out, outOff, ldc, ws);
+                                    float[] res, int outOff, int ldc, Workspace ws) {
+        for (int i = 0; i < MR && row0 + i < rows; i++) {
+            ep.finish(acc[r + i], row0 + i, j0, nc, out, res, outOff, ldc, ws);
+        }
     }
 }

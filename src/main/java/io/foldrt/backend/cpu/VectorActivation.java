@@ -56,6 +56,47 @@ final class VectorActivation {
         for (; i < n; i++) x[i] = scalar(x[i] + bias[i], a);
     }
 
+    /** x[i] = a((x[i] + b) + res[off + i]) over [0, n): a conv row with its residual. */
+    static void biasResidualThenApply(Activation a, float[] x, int n, float b, float[] res, int off) {
+        if (!ordered(a)) {
+            ActivationLoops.biasResidualThenApply(a, x, n, b, res, off);
+            return;
+        }
+        FloatVector bias = FloatVector.broadcast(S, b), lo = FloatVector.broadcast(S, a.min()), hi = FloatVector.broadcast(S, a.max());
+        boolean none = a.kind() == Activation.Kind.NONE, clip = a.kind() == Activation.Kind.CLIP;
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, i).add(bias).add(FloatVector.fromArray(S, res, off + i));
+            if (!none) v = v.blend(lo, v.lt(lo));
+            if (clip) v = v.blend(hi, v.compare(VectorOperators.GT, hi));
+            v.intoArray(x, i);
+        }
+        for (; i < n; i++) x[i] = scalar((x[i] + b) + res[off + i], a);
+    }
+
+    /** out[i] = a(fma(in[i], s, t) + res[i]) over [from, to): the separate BatchNorm pass with its residual. */
+    static void scaleShiftAddApply(Activation a, float[] in, float[] res, float[] out, int from, int to, float s,
+                                   float t) {
+        if (!ordered(a)) {
+            ActivationLoops.scaleShiftAddApply(a, in, res, out, from, to, s, t);
+            return;
+        }
+        FloatVector sv = FloatVector.broadcast(S, s), tv = FloatVector.broadcast(S, t);
+        FloatVector lo = FloatVector.broadcast(S, a.min()), hi = FloatVector.broadcast(S, a.max());
+        boolean none = a.kind() == Activation.Kind.NONE, clip = a.kind() == Activation.Kind.CLIP;
+        int i = from;
+        for (; i + L <= to; i += L) {
+            FloatVector v = FloatVector.fromArray(S, in, i).fma(sv, tv).add(FloatVector.fromArray(S, res, i));
+            if (!none) v = v.blend(lo, v.lt(lo));
+            if (clip) v = v.blend(hi, v.compare(VectorOperators.GT, hi));
+            v.intoArray(out, i);
+        }
+        for (; i < to; i++) {
+            float v = Math.fma(in[i], s, t) + res[i];
+            out[i] = none ? v : scalar(v, a);
+        }
+    }
+
     /** out[i] = a(fma(in[i], s, t)) over [from, to): the separate BatchNorm pass. */
     static void scaleShiftApply(Activation a, float[] in, float[] out, int from, int to, float s, float t) {
         if (!ordered(a)) {
