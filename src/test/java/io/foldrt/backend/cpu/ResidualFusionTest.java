@@ -20,20 +20,25 @@ import org.junit.jupiter.api.Test;
  */
 class ResidualFusionTest {
 
-    /** relu(conv(x) + x) with the conv keeping the shape; {@code channels} and {@code hw} pick the path. */
-    private static Graph convAddRelu(int channels, int hw, int group, boolean clip) {
+    /**
+     * relu(conv(x) + x) with a k x k conv keeping the shape; {@code channels} and {@code hw} pick the path.
+     */
+    private static Graph convAddRelu(int channels, int hw, int k, int group, boolean clip) {
         var b = new GraphBuilder("res", 31);
         String x = b.input("x", Shapes.BATCH, channels, hw, hw);
-        String sum = b.add(b.conv(x, channels, 3, 3, Hw.ONE, Pads.of(1), Hw.ONE, group, true), x);
+        String sum = b.add(b.conv(x, channels, k, k, Hw.ONE, Pads.of(k / 2), Hw.ONE, group, true), x);
         b.output(clip ? b.node(new Op.Clip(-0.5f, 0.75f), sum) : b.relu(sum));
         return b.build();
     }
 
     @Test
     void convAddReluIsOneStepOnEveryConvPath() {
-        // pixel columns (a 9x9 map), grouped, and channel columns (more channels than pixels; with the
+        // pixel columns: 6 channels (the accumulator-row epilogue), 16 channels (whole panels: the vector
+        // kernel's epilogue in registers, on a 9x9 map of one full 3-vector block and a narrower one; 3x3 has
+        // two depth slices, 1x1 one); grouped; and channel columns (more channels than pixels; with the
         // vector kernel the blocked variant, whose weights must reach 256K floats: 192*192*9 = 331,776)
-        Graph[] graphs = {convAddRelu(6, 9, 1, false), convAddRelu(8, 7, 2, true), convAddRelu(192, 3, 1, false)};
+        Graph[] graphs = {convAddRelu(6, 9, 3, 1, false), convAddRelu(16, 9, 3, 1, true),
+            convAddRelu(16, 9, 1, 1, false), convAddRelu(8, 7, 3, 2, true), convAddRelu(192, 3, 3, 1, false)};
         for (Graph g : graphs) {
             Oracle.check(g, 2, 2);
             Oracle.check(g, 1, 1);
