@@ -45,24 +45,6 @@ sealed interface Epilogue {
             }
             System.arraycopy(acc, 0, out, o, nc);
         }
-
-        /**
-         * Whether the vector kernel may apply this epilogue in registers ({@link VectorMicroKernel#threeFinish}):
-         * with the vector passes, and an activation that is a clamp (a clip with min above max is not).
-         */
-        boolean finishesInRegisters() {
-            return vector && (act.kind() != Activation.Kind.CLIP || act.min() <= act.max());
-        }
-
-        /**
-         * {@link #finish} for the columns {@code jb .. jb+n-1} of the tile only, which {@code acc} holds from
-         * index jb; for the blocks that the vector kernel does not finish in registers.
-         */
-        void finishColumns(float[] acc, int row, int j0, int jb, int n, float[] out, float[] res, int outOff,
-                           int ldc) {
-            float b = bias == null ? 0f : bias[row];
-            VectorActivation.biasResidualApplyTo(act, acc, jb, n, b, res, out, outOff + row * ldc + j0 + jb);
-        }
     }
 
     /**

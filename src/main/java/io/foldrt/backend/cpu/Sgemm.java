@@ -37,15 +37,7 @@ final class Sgemm {
         float[][] acc = ws.acc;
         MicroKernel kernel = ws.kernel;
         int accRows = (p1 - p0) * MR, touched = kernel.columnsTouched(nc), block = kernel.columnBlock();
-        // The vector kernel finishes a row-bias epilogue in registers (whole panels), see threeFinish: each
-        // block is finished right after its last slice, and full blocks of a single-slice tile never touch
-        // the accumulator rows, so only the narrower last block's columns are zeroed.
-        Epilogue.RowBias inRegisters = kernel.usesVectorApi() && rows % MR == 0
-                && ep instanceof Epilogue.RowBias rb && rb.finishesInRegisters() ? rb : null;
-        boolean single = depth <= KC;
-        int fullBlocks = nc / block * block;
-        int zeroFrom = inRegisters != null && single ? fullBlocks : 0;
-        for (int r = 0; r < accRows; r++) Arrays.fill(acc[r], zeroFrom, Math.max(zeroFrom, touched), 0f);
+        for (int r = 0; r < accRows; r++) Arrays.fill(acc[r], 0, touched, 0f);
         for (int k0 = 0; k0 < Math.max(depth, 1); k0 += KC) {
             int kc = Math.min(KC, depth - k0);
             boolean last = k0 + KC >= depth;
@@ -56,19 +48,6 @@ final class Sgemm {
                 boolean finish = last && jb + n == nc;
                 for (int p = p0; p < p1; p++) {
                     int r = (p - p0) * MR;
-                    if (inRegisters != null && last) {
-                        if (jb < fullBlocks) {
-                            VectorMicroKernel.threeFinish(a.data(), a.at(p, k0), kc, panel, acc, r, jb, single, out,
-                                    res, outOff + p * MR * ldc + j0, ldc, inRegisters.bias(), p * MR,
-                                    inRegisters.act().min(), inRegisters.act().max());
-                        } else {
-                            if (kc > 0) kernel.multiply(a.data(), a.at(p, k0), kc, panel, acc, r, jb, n);
-                            for (int i = 0; i < MR; i++) {
-                                inRegisters.finishColumns(acc[r + i], p * MR + i, j0, jb, n, out, res, outOff, ldc);
-                            }
-                        }
-                        continue;
-                    }
                     if (kc > 0) kernel.multiply(a.data(), a.at(p, k0), kc, panel, acc, r, jb, n);
                     // the panel's rows are complete: finish them while the last block is in L1
                     if (finish) finishPanel(ep, acc, r, p * MR, rows, j0, nc, out, res, outOff, ldc, ws);

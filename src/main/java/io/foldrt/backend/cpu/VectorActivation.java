@@ -74,25 +74,6 @@ final class VectorActivation {
         for (; i < n; i++) x[i] = scalar((x[i] + b) + res[off + i], a);
     }
 
-    /**
-     * out[o + i] = a(x[from + i] + b + res[o + i]) for i in [0, n), {@code res} may be null: a block of a conv
-     * row stored straight into the output. {@code a} must be a clamp (see {@link #ordered}).
-     */
-    static void biasResidualApplyTo(Activation a, float[] x, int from, int n, float b, float[] res, float[] out,
-                                    int o) {
-        FloatVector bias = FloatVector.broadcast(S, b), lo = FloatVector.broadcast(S, a.min()), hi = FloatVector.broadcast(S, a.max());
-        boolean none = a.kind() == Activation.Kind.NONE, clip = a.kind() == Activation.Kind.CLIP;
-        int i = 0;
-        for (; i + L <= n; i += L) {
-            FloatVector v = FloatVector.fromArray(S, x, from + i).add(bias);
-            if (res != null) v = v.add(FloatVector.fromArray(S, res, o + i));
-            if (!none) v = v.blend(lo, v.lt(lo));
-            if (clip) v = v.blend(hi, v.compare(VectorOperators.GT, hi));
-            v.intoArray(out, o + i);
-        }
-        for (; i < n; i++) out[o + i] = scalar(res == null ? x[from + i] + b : (x[from + i] + b) + res[o + i], a);
-    }
-
     /** out[i] = a(fma(in[i], s, t) + res[i]) over [from, to): the separate BatchNorm pass with its residual. */
     static void scaleShiftAddApply(Activation a, float[] in, float[] res, float[] out, int from, int to, float s,
                                    float t) {
