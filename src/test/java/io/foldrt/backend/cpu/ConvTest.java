@@ -95,21 +95,23 @@ class ConvTest {
 
     @Test
     void smallMapsWithLargeWeightsRunBlockedChannelColumnsOnTheVectorKernel() {
-        // At most 64 pixels and >= 1 MiB of weights per group: the vector kernel also takes channel columns,
-        // with the weights in BlockedB. 100 channels end in a one-vector block (4 lanes used), 500 in a
+        // At most 64 pixels and >= 1 MiB of weights per group (or 4x as many channels as pixels): the vector
+        // kernel also takes channel columns, with the weights in BlockedB. 100 channels end in a one-vector block (4 lanes used), 500 in a
         // two-vector one, 130 in a three-vector one; the maps end in part-filled pixel panels; depths cross KC
         // blocks; 2 and 3 threads split the packing and the channels.
         int weights = ConvStep.BLOCKED_MIN_WEIGHTS;
         if (MicroKernel.vectorAvailable()) {
             MicroKernel vector = MicroKernel.select("vector");
             assertTrue(ConvStep.channelColumns(136, 25, weights / 136 + 1, vector));
-            assertFalse(ConvStep.channelColumns(136, 25, weights / 136 - 1, vector)); // small weights
+            assertFalse(ConvStep.channelColumns(136, 36, weights / 136 - 1, vector)); // small weights
+            assertTrue(ConvStep.channelColumns(960, 49, 160, vector));  // small weights, 4x the pixels in channels
             assertFalse(ConvStep.channelColumns(136, 81, weights, vector));           // more than 64 pixels
         }
         Oracle.check(conv(288, 5, 5, 100, 3, 3, Hw.ONE, Pads.of(1), Hw.ONE, 1, true));
         Oracle.check(conv(288, 5, 5, 100, 3, 3, Hw.ONE, Pads.of(1), Hw.ONE, 1, false), 2, 2);
         Oracle.check(conv(128, 13, 14, 500, 3, 3, Hw.of(2), new Pads(1, 0, 1, 1), Hw.ONE, 1, true), 1, 3);
         Oracle.check(conv(2048, 4, 4, 130, 1, 1, Hw.ONE, Pads.NONE, Hw.ONE, 1, true), 2, 3); // 1x1, 16 pixels
+        Oracle.check(conv(24, 5, 5, 112, 1, 1, Hw.ONE, Pads.NONE, Hw.ONE, 1, true), 2, 2); // small weights, 25 pixels
         Oracle.check(conv(512, 6, 5, 1040, 3, 3, Hw.ONE, Pads.of(1), Hw.ONE, 2, true), 1, 2); // grouped
     }
 
