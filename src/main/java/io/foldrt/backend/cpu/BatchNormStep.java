@@ -1,6 +1,7 @@
 package io.foldrt.backend.cpu;
 
 import io.foldrt.ir.Activation;
+import java.util.Arrays;
 
 /**
  * Inference BatchNorm kept as its own op, implemented with the same care as the folded path so that
@@ -106,7 +107,7 @@ final class BatchNormStep implements Step {
     public int[] reads() {
         int[] base = scale != null ? new int[] {x} : new int[] {x, params[0], params[1], params[2], params[3]};
         if (residual < 0) return base;
-        int[] all = java.util.Arrays.copyOf(base, base.length + 1);
+        int[] all = Arrays.copyOf(base, base.length + 1);
         all[base.length] = residual;
         return all;
     }

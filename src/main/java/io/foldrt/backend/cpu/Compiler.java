@@ -12,6 +12,7 @@ import io.foldrt.ir.Shapes;
 import io.foldrt.ir.Tensor;
 import io.foldrt.ir.ValueInfo;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -112,7 +113,7 @@ final class Compiler {
     private MemoryPlanner.Plan planBuffers(Set<Integer> fresh, float[][] values) {
         int count = kinds.size();
         int[] first = new int[count], last = new int[count];
-        java.util.Arrays.fill(first, -1);
+        Arrays.fill(first, -1);
         for (int s = 0; s < steps.size(); s++) {
             for (int id : steps.get(s).writes()) if (first[id] < 0) first[id] = s;
             for (int id : steps.get(s).reads()) last[id] = Math.max(last[id], s);
@@ -234,8 +235,7 @@ final class Compiler {
         String a = add.input(0), b = add.input(1);
         if (a.equals(b)) return null; // x + x: both operands are this step's own output
         String other = a.equals(v) ? b : a;
-        boolean sameShape = java.util.Arrays.equals(shape(other), shape(v))
-                && java.util.Arrays.equals(shape(add.output()), shape(v));
+        boolean sameShape = Arrays.equals(shape(other), shape(v)) && Arrays.equals(shape(add.output()), shape(v));
         return sameShape && ids.containsKey(other) ? add : null;
     }
 
@@ -301,8 +301,8 @@ final class Compiler {
             params[i] = id(n.input(1 + i));
             constParams[i] = constant(n.input(1 + i));
         }
-        add(n, new BatchNormStep(id(n.input(0)), node(f.output()), f.residual(), params, shape(n.input(0)), constParams,
-                bn.epsilon(), f.act(), threads, kernel.usesVectorApi()));
+        add(n, new BatchNormStep(id(n.input(0)), node(f.output()), f.residual(), params, shape(n.input(0)),
+                constParams, bn.epsilon(), f.act(), threads, kernel.usesVectorApi()));
     }
 
     private void pool(Node n, Hw k, Hw s, Pads p, Hw d, boolean max, boolean countPad) {

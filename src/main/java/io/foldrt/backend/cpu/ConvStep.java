@@ -40,7 +40,8 @@ final class ConvStep implements Step {
      * @param residual a value of the output's shape added before the activation, or -1
      */
     ConvStep(int x, int y, int packedTemp, int residual, int[] xs, int[] ys, float[] w, int kh, int kw,
-             float[] bias, ConvGeometry geo, int groups, Activation act, int threads, Workspace.Spec spec, MicroKernel kernel) {
+             float[] bias, ConvGeometry geo, int groups, Activation act, int threads, Workspace.Spec spec,
+             MicroKernel kernel) {
         this.x = x;
         this.y = y;
         this.packedTemp = packedTemp;

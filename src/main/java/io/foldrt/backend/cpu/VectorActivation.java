@@ -62,7 +62,8 @@ final class VectorActivation {
             ActivationLoops.biasResidualThenApply(a, x, n, b, res, off);
             return;
         }
-        FloatVector bias = FloatVector.broadcast(S, b), lo = FloatVector.broadcast(S, a.min()), hi = FloatVector.broadcast(S, a.max());
+        FloatVector bias = FloatVector.broadcast(S, b);
+        FloatVector lo = FloatVector.broadcast(S, a.min()), hi = FloatVector.broadcast(S, a.max());
         boolean none = a.kind() == Activation.Kind.NONE, clip = a.kind() == Activation.Kind.CLIP;
         int i = 0;
         for (; i + L <= n; i += L) {
