@@ -73,10 +73,14 @@ final class ActivationLoops {
         apply(a, x, 0, n);
     }
 
-    /** out[i] = a(fma(in[i], s, t) + res[i]) over [from, to): a separate BatchNorm with its residual. */
+    /** out[i] = a(fma(in[i], s, t) + res[i]) over [from, to) ({@code res} may be null): a separate BatchNorm. */
     static void scaleShiftAddApply(Activation a, float[] in, float[] res, float[] out, int from, int to, float s,
                                    float t) {
-        for (int i = from; i < to; i++) out[i] = Math.fma(in[i], s, t) + res[i];
+        if (res == null) {
+            for (int i = from; i < to; i++) out[i] = Math.fma(in[i], s, t);
+        } else {
+            for (int i = from; i < to; i++) out[i] = Math.fma(in[i], s, t) + res[i];
+        }
         apply(a, out, from, to);
     }
 

@@ -76,13 +76,12 @@ final class BatchNormStep implements Step {
     /** One pass per activation kind, so each loop body is branch-free and vectorizes. */
     private void plane(float[] in, float[] res, float[] out, int from, float s, float t) {
         int to = from + inner;
-        if (res != null) {
-            if (vector) VectorActivation.scaleShiftAddApply(act, in, res, out, from, to, s, t);
-            else ActivationLoops.scaleShiftAddApply(act, in, res, out, from, to, s, t);
+        if (vector) {
+            VectorActivation.scaleShiftApply(act, in, res, out, from, to, s, t);
             return;
         }
-        if (vector) {
-            VectorActivation.scaleShiftApply(act, in, out, from, to, s, t);
+        if (res != null) {
+            ActivationLoops.scaleShiftAddApply(act, in, res, out, from, to, s, t);
             return;
         }
         switch (act.kind()) {

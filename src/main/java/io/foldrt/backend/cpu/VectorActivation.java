@@ -75,9 +75,12 @@ final class VectorActivation {
         for (; i < n; i++) x[i] = scalar((x[i] + b) + res[off + i], a);
     }
 
-    /** out[i] = a(fma(in[i], s, t) + res[i]) over [from, to): the separate BatchNorm pass with its residual. */
-    static void scaleShiftAddApply(Activation a, float[] in, float[] res, float[] out, int from, int to, float s,
-                                   float t) {
+    /**
+     * out[i] = a(fma(in[i], s, t) + res[i]) over [from, to): the separate BatchNorm pass, with the residual of
+     * an Add that follows it ({@code res} null when there is none).
+     */
+    static void scaleShiftApply(Activation a, float[] in, float[] res, float[] out, int from, int to, float s,
+                                float t) {
         if (!ordered(a)) {
             ActivationLoops.scaleShiftAddApply(a, in, res, out, from, to, s, t);
             return;
@@ -87,34 +90,16 @@ final class VectorActivation {
         boolean none = a.kind() == Activation.Kind.NONE, clip = a.kind() == Activation.Kind.CLIP;
         int i = from;
         for (; i + L <= to; i += L) {
-            FloatVector v = FloatVector.fromArray(S, in, i).fma(sv, tv).add(FloatVector.fromArray(S, res, i));
+            FloatVector v = FloatVector.fromArray(S, in, i).fma(sv, tv);
+            if (res != null) v = v.add(FloatVector.fromArray(S, res, i));
             if (!none) v = v.blend(lo, v.lt(lo));
             if (clip) v = v.blend(hi, v.compare(VectorOperators.GT, hi));
             v.intoArray(out, i);
         }
         for (; i < to; i++) {
-            float v = Math.fma(in[i], s, t) + res[i];
+            float v = res == null ? Math.fma(in[i], s, t) : Math.fma(in[i], s, t) + res[i];
             out[i] = none ? v : scalar(v, a);
         }
-    }
-
-    /** out[i] = a(fma(in[i], s, t)) over [from, to): the separate BatchNorm pass. */
-    static void scaleShiftApply(Activation a, float[] in, float[] out, int from, int to, float s, float t) {
-        if (!ordered(a)) {
-            for (int i = from; i < to; i++) out[i] = a.apply(Math.fma(in[i], s, t));
-            return;
-        }
-        FloatVector sv = FloatVector.broadcast(S, s), tv = FloatVector.broadcast(S, t);
-        FloatVector lo = FloatVector.broadcast(S, a.min()), hi = FloatVector.broadcast(S, a.max());
-        boolean none = a.kind() == Activation.Kind.NONE, clip = a.kind() == Activation.Kind.CLIP;
-        int i = from;
-        for (; i + L <= to; i += L) {
-            FloatVector v = FloatVector.fromArray(S, in, i).fma(sv, tv);
-            if (!none) v = v.blend(lo, v.lt(lo));
-            if (clip) v = v.blend(hi, v.compare(VectorOperators.GT, hi));
-            v.intoArray(out, i);
-        }
-        for (; i < to; i++) out[i] = none ? Math.fma(in[i], s, t) : scalar(Math.fma(in[i], s, t), a);
     }
 
     /** min <= max: a clamp (ReLU is [0, inf)); NONE also counts, its bounds are infinite. */

@@ -43,8 +43,22 @@ class VectorActivationTest {
                 float[] in = new float[n + 3];
                 System.arraycopy(x, 0, in, 3, n);
                 for (int i = 3; i < n + 3; i++) wantOut[i] = a.apply(Math.fma(in[i], s, t));
-                VectorActivation.scaleShiftApply(a, in, gotOut, 3, n + 3, s, t);
+                VectorActivation.scaleShiftApply(a, in, null, gotOut, 3, n + 3, s, t);
                 same(wantOut, gotOut, what + " scale and shift");
+
+                // ... with a residual: out = a(fma(in, s, t) + res)
+                float[] res = new float[n + 3];
+                System.arraycopy(bias, 0, res, 3, n);
+                for (int i = 3; i < n + 3; i++) wantOut[i] = a.apply(Math.fma(in[i], s, t) + res[i]);
+                VectorActivation.scaleShiftApply(a, in, res, gotOut, 3, n + 3, s, t);
+                same(wantOut, gotOut, what + " scale, shift and residual");
+
+                // a conv row with its residual: x = a((x + b) + res[off ..])
+                want = x.clone();
+                got = x.clone();
+                for (int i = 0; i < n; i++) want[i] = a.apply((want[i] + b) + res[3 + i]);
+                VectorActivation.biasResidualThenApply(a, got, n, b, res, 3);
+                same(want, got, what + " bias and residual");
             }
         }
     }
