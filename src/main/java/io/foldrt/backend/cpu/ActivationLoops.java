@@ -67,8 +67,12 @@ final class ActivationLoops {
         }
     }
 
-    /** x[i] = a((x[i] + b) + res[off + i]) over [0, n): a conv row with its residual. */
-    static void biasResidualThenApply(Activation a, float[] x, int n, float b, float[] res, int off) {
+    /** x[i] = a((x[i] + b) + res[off + i]) over [0, n) ({@code res} may be null): a conv row. */
+    static void biasThenApply(Activation a, float[] x, int n, float b, float[] res, int off) {
+        if (res == null) {
+            biasThenApply(a, x, n, b);
+            return;
+        }
         for (int i = 0; i < n; i++) x[i] = (x[i] + b) + res[off + i];
         apply(a, x, 0, n);
     }

@@ -35,14 +35,8 @@ sealed interface Epilogue {
                            Workspace ws) {
             float b = bias == null ? 0f : bias[row];
             int o = outOff + row * ldc + j0;
-            if (res != null) {
-                if (vector) VectorActivation.biasResidualThenApply(act, acc, nc, b, res, o);
-                else ActivationLoops.biasResidualThenApply(act, acc, nc, b, res, o);
-            } else if (vector) {
-                VectorActivation.biasThenApply(act, acc, nc, b);
-            } else {
-                ActivationLoops.biasThenApply(act, acc, nc, b);
-            }
+            if (vector) VectorActivation.biasThenApply(act, acc, nc, b, res, o);
+            else ActivationLoops.biasThenApply(act, acc, nc, b, res, o);
             System.arraycopy(acc, 0, out, o, nc);
         }
     }

@@ -20,22 +20,27 @@ final class VectorActivation {
 
     private VectorActivation() {}
 
-    /** x[i] = a(x[i] + b) over [0, n). */
-    static void biasThenApply(Activation a, float[] x, int n, float b) {
-        if (a.kind() == Activation.Kind.NONE || !ordered(a)) {
-            ActivationLoops.biasThenApply(a, x, n, b);
+    /**
+     * x[i] = a((x[i] + b) + res[off + i]) over [0, n): a conv row, with the residual of an Add that follows it
+     * ({@code res} null when there is none).
+     */
+    static void biasThenApply(Activation a, float[] x, int n, float b, float[] res, int off) {
+        boolean none = a.kind() == Activation.Kind.NONE, clip = a.kind() == Activation.Kind.CLIP;
+        if (!ordered(a) || (none && res == null)) {
+            ActivationLoops.biasThenApply(a, x, n, b, res, off);
             return;
         }
-        FloatVector bias = FloatVector.broadcast(S, b), lo = FloatVector.broadcast(S, a.min()), hi = FloatVector.broadcast(S, a.max());
-        boolean clip = a.kind() == Activation.Kind.CLIP;
+        FloatVector bias = FloatVector.broadcast(S, b);
+        FloatVector lo = FloatVector.broadcast(S, a.min()), hi = FloatVector.broadcast(S, a.max());
         int i = 0;
         for (; i + L <= n; i += L) {
             FloatVector v = FloatVector.fromArray(S, x, i).add(bias);
-            v = v.blend(lo, v.lt(lo));
+            if (res != null) v = v.add(FloatVector.fromArray(S, res, off + i));
+            if (!none) v = v.blend(lo, v.lt(lo));
             if (clip) v = v.blend(hi, v.compare(VectorOperators.GT, hi));
             v.intoArray(x, i);
         }
-        for (; i < n; i++) x[i] = scalar(x[i] + b, a);
+        for (; i < n; i++) x[i] = scalar(res == null ? x[i] + b : (x[i] + b) + res[off + i], a);
     }
 
     /** x[i] = a(x[i] + bias[i]) over [0, n). */
@@ -54,25 +59,6 @@ final class VectorActivation {
             v.intoArray(x, i);
         }
         for (; i < n; i++) x[i] = scalar(x[i] + bias[i], a);
-    }
-
-    /** x[i] = a((x[i] + b) + res[off + i]) over [0, n): a conv row with its residual. */
-    static void biasResidualThenApply(Activation a, float[] x, int n, float b, float[] res, int off) {
-        if (!ordered(a)) {
-            ActivationLoops.biasResidualThenApply(a, x, n, b, res, off);
-            return;
-        }
-        FloatVector bias = FloatVector.broadcast(S, b);
-        FloatVector lo = FloatVector.broadcast(S, a.min()), hi = FloatVector.broadcast(S, a.max());
-        boolean none = a.kind() == Activation.Kind.NONE, clip = a.kind() == Activation.Kind.CLIP;
-        int i = 0;
-        for (; i + L <= n; i += L) {
-            FloatVector v = FloatVector.fromArray(S, x, i).add(bias).add(FloatVector.fromArray(S, res, off + i));
-            if (!none) v = v.blend(lo, v.lt(lo));
-            if (clip) v = v.blend(hi, v.compare(VectorOperators.GT, hi));
-            v.intoArray(x, i);
-        }
-        for (; i < n; i++) x[i] = scalar((x[i] + b) + res[off + i], a);
     }
 
     /**

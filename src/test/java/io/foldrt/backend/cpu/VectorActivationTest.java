@@ -29,7 +29,7 @@ class VectorActivationTest {
 
                 float[] want = x.clone(), got = x.clone();
                 ActivationLoops.biasThenApply(a, want, n, b);
-                VectorActivation.biasThenApply(a, got, n, b);
+                VectorActivation.biasThenApply(a, got, n, b, null, 0);
                 same(want, got, what + " scalar bias");
 
                 want = x.clone();
@@ -57,7 +57,7 @@ class VectorActivationTest {
                 want = x.clone();
                 got = x.clone();
                 for (int i = 0; i < n; i++) want[i] = a.apply((want[i] + b) + res[3 + i]);
-                VectorActivation.biasResidualThenApply(a, got, n, b, res, 3);
+                VectorActivation.biasThenApply(a, got, n, b, res, 3);
                 same(want, got, what + " bias and residual");
             }
         }
