@@ -38,6 +38,7 @@ final class Compiler {
     private final int batch;
     private final int threads;
     private final MicroKernel kernel;
+    private final boolean winograd;
     private final Map<String, int[]> shapes;
     private final Map<String, List<Node>> consumers;
     private final Workspace.Spec spec = new Workspace.Spec();
@@ -53,17 +54,18 @@ final class Compiler {
     private final List<Step> steps = new ArrayList<>();
     private final List<String> labels = new ArrayList<>();
 
-    private Compiler(Graph graph, int batch, int threads, MicroKernel kernel) {
+    private Compiler(Graph graph, int batch, int threads, MicroKernel kernel, boolean winograd) {
         this.graph = graph;
         this.batch = batch;
         this.threads = threads;
         this.kernel = kernel;
+        this.winograd = winograd;
         this.shapes = ShapeInference.infer(graph, batch);
         this.consumers = graph.consumers();
     }
 
     static CpuExecutable compile(Graph graph, int batch, CpuBackend backend) {
-        return new Compiler(graph, batch, backend.threads(), backend.kernel()).build(backend);
+        return new Compiler(graph, batch, backend.threads(), backend.kernel(), backend.winograd()).build(backend);
     }
 
     private CpuExecutable build(CpuBackend backend) {
@@ -254,6 +256,9 @@ final class Compiler {
         int x = id(n.input(0)), y = node(f.output());
         if (isDepthwise(n, c)) {
             add(n, new DepthwiseConvStep(x, y, xs, ys, w, bias, geo, f.act(), threads, spec, kernel));
+        } else if (winograd && Winograd.applies(kernel, c.group(), xs[1], ys[1], geo, f.act())) {
+            int phases = temp(WinogradConvStep.phaseSize(batch, xs[1], geo));
+            add(n, new WinogradConvStep(x, y, phases, f.residual(), xs, ys, w, bias, geo, f.act(), threads, spec));
         } else {
             int size = ConvStep.packedSize(xs, ys, ws[2], ws[3], c.group(), kernel);
             int packed = size > 0 ? temp(size) : -1;

@@ -11,6 +11,7 @@ import io.foldrt.ir.Graph;
 public final class CpuBackend implements Backend {
     private final WorkerPool pool;
     private final MicroKernel kernel;
+    private final boolean winograd;
     private volatile boolean closed;
 
     /** A backend on {@code threads} threads with the best GEMM kernel this JVM offers. */
@@ -20,8 +21,14 @@ public final class CpuBackend implements Backend {
 
     /** A backend running on {@code threads} threads (the caller's plus {@code threads - 1} workers). */
     CpuBackend(int threads, MicroKernel kernel) {
+        this(threads, kernel, true);
+    }
+
+    /** {@code winograd}: whether 3x3 stride-1 convs may run as Winograd F(2x2, 3x3) (see {@link Winograd}). */
+    CpuBackend(int threads, MicroKernel kernel, boolean winograd) {
         this.pool = new WorkerPool(threads);
         this.kernel = kernel;
+        this.winograd = winograd;
     }
 
     public int threads() {
@@ -35,6 +42,10 @@ public final class CpuBackend implements Backend {
 
     MicroKernel kernel() {
         return kernel;
+    }
+
+    boolean winograd() {
+        return winograd;
     }
 
     @Override

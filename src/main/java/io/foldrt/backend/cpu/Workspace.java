@@ -19,6 +19,9 @@ final class Workspace {
     final float[] rowB;
     /** A third row buffer, only where a step asks for one (pooling). */
     final float[] rowC;
+    /** Winograd convolution: one tile block's transformed input, and its accumulator rows. */
+    final float[] winoV;
+    final float[][] winoAcc;
 
     private Workspace(Spec s, MicroKernel kernel) {
         this.kernel = kernel;
@@ -29,6 +32,8 @@ final class Workspace {
         rowA = new float[s.rowFloats];
         rowB = new float[s.rowFloats];
         rowC = new float[s.rowCFloats];
+        winoV = new float[s.winoFloats];
+        winoAcc = new float[s.winoRows][s.winoCols];
     }
 
     /** What the steps of one executable need per worker; steps raise it while they are built. */
@@ -36,6 +41,7 @@ final class Workspace {
         private int accPanels;
         private int rowFloats = Sgemm.NR;
         private int rowCFloats;
+        private int winoFloats, winoRows, winoCols;
 
         void needAccPanels(int panels) {
             accPanels = Math.max(accPanels, panels);
@@ -49,6 +55,12 @@ final class Workspace {
             rowCFloats = Math.max(rowCFloats, floats);
         }
 
+        void needWinograd(int floats, int rows, int cols) {
+            winoFloats = Math.max(winoFloats, floats);
+            winoRows = Math.max(winoRows, rows);
+            winoCols = Math.max(winoCols, cols);
+        }
+
         Workspace create(MicroKernel kernel) {
             return new Workspace(this, kernel);
         }
@@ -56,6 +68,7 @@ final class Workspace {
         long bytes() {
             long perWorker = (long) Sgemm.MR * Sgemm.NR * accPanels + 2L * rowFloats + rowCFloats;
             if (accPanels > 0) perWorker += (long) Sgemm.KC * Sgemm.NR;
+            perWorker += winoFloats + (long) winoRows * winoCols;
             return 4 * perWorker;
         }
     }
