@@ -2,6 +2,7 @@ package io.foldrt.backend.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -9,6 +10,7 @@ import io.foldrt.ir.Activation;
 import io.foldrt.ir.Graph;
 import io.foldrt.ir.GraphBuilder;
 import io.foldrt.ir.Hw;
+import io.foldrt.ir.ModelException;
 import io.foldrt.ir.Op;
 import io.foldrt.ir.Pads;
 import io.foldrt.ir.Shapes;
@@ -123,6 +125,12 @@ class WinogradConvTest {
              CpuExecutable exe = off.compile(g, 1)) {
             assertEquals(0, exe.steps().stream().filter(s -> s instanceof WinogradConvStep).count());
         }
+    }
+
+    @Test
+    void theOptionIsValidated() {
+        var e = assertThrows(ModelException.class, () -> new CpuBackendProvider().open(0, Map.of("winograd", "on")));
+        assertEquals("cpu backend option winograd must be auto or off, got 'on'", e.getMessage());
     }
 
     @Test
