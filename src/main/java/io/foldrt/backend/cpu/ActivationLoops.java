@@ -10,6 +10,14 @@ import io.foldrt.ir.Op;
 final class ActivationLoops {
     private ActivationLoops() {}
 
+    /**
+     * min <= max: a clamp (ReLU is [0, inf)); NONE also counts, its bounds are infinite. Only such an
+     * activation may run as two blends (the vector passes) or as bounds after a transform (Winograd).
+     */
+    static boolean ordered(Activation a) {
+        return a.kind() != Activation.Kind.CLIP || a.min() <= a.max();
+    }
+
     static void apply(Activation a, float[] x, int from, int to) {
         switch (a.kind()) {
             case NONE -> { }

@@ -26,7 +26,7 @@ final class VectorActivation {
      */
     static void biasThenApply(Activation a, float[] x, int n, float b, float[] res, int off) {
         boolean none = a.kind() == Activation.Kind.NONE, clip = a.kind() == Activation.Kind.CLIP;
-        if (!ordered(a) || (none && res == null)) {
+        if (!ActivationLoops.ordered(a) || (none && res == null)) {
             ActivationLoops.biasThenApply(a, x, n, b, res, off);
             return;
         }
@@ -45,7 +45,7 @@ final class VectorActivation {
 
     /** x[i] = a(x[i] + bias[i]) over [0, n). */
     static void biasThenApply(Activation a, float[] x, int n, float[] bias) {
-        if (a.kind() == Activation.Kind.NONE || !ordered(a)) {
+        if (a.kind() == Activation.Kind.NONE || !ActivationLoops.ordered(a)) {
             ActivationLoops.biasThenApply(a, x, n, bias);
             return;
         }
@@ -67,7 +67,7 @@ final class VectorActivation {
      */
     static void scaleShiftApply(Activation a, float[] in, float[] res, float[] out, int from, int to, float s,
                                 float t) {
-        if (!ordered(a)) {
+        if (!ActivationLoops.ordered(a)) {
             ActivationLoops.scaleShiftAddApply(a, in, res, out, from, to, s, t);
             return;
         }
@@ -86,11 +86,6 @@ final class VectorActivation {
             float v = res == null ? Math.fma(in[i], s, t) : Math.fma(in[i], s, t) + res[i];
             out[i] = none ? v : scalar(v, a);
         }
-    }
-
-    /** min <= max: a clamp (ReLU is [0, inf)); NONE also counts, its bounds are infinite. */
-    private static boolean ordered(Activation a) {
-        return a.kind() != Activation.Kind.CLIP || a.min() <= a.max();
     }
 
     /** The blend rule for one element. */

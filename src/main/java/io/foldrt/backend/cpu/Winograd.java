@@ -33,8 +33,7 @@ final class Winograd {
      */
     static boolean applies(MicroKernel kernel, int groups, int cin, int cout, ConvGeometry g, Activation act) {
         boolean shape = g.kh() == 3 && g.kw() == 3 && g.sh() == 1 && g.sw() == 1 && g.dh() == 1 && g.dw() == 1;
-        boolean clamp = act.kind() != Activation.Kind.CLIP || act.min() <= act.max();
-        return kernel.usesVectorApi() && groups == 1 && shape && clamp && cin >= MIN_CHANNELS
+        return kernel.usesVectorApi() && groups == 1 && shape && ActivationLoops.ordered(act) && cin >= MIN_CHANNELS
                 && cout >= MIN_CHANNELS && tiles(g.oh()) * tiles(g.ow()) >= MIN_TILES;
     }
 
