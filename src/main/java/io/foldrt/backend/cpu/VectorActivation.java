@@ -63,7 +63,8 @@ final class VectorActivation {
 
     /**
      * out[i] = a(fma(in[i], s, t) + res[i]) over [from, to): the separate BatchNorm pass, with the residual of
-     * an Add that follows it ({@code res} null when there is none).
+     * an Add that follows it ({@code res} null when there is none); with s = 1, t = 0, the residual pass of
+     * {@link WinogradConvStep}.
      */
     static void scaleShiftApply(Activation a, float[] in, float[] res, float[] out, int from, int to, float s,
                                 float t) {
