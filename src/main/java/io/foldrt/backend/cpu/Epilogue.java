@@ -35,9 +35,12 @@ sealed interface Epilogue {
                            Workspace ws) {
             float b = bias == null ? 0f : bias[row];
             int o = outOff + row * ldc + j0;
-            if (vector) VectorActivation.biasThenApply(act, acc, nc, b, res, o);
-            else ActivationLoops.biasThenApply(act, acc, nc, b, res, o);
-            System.arraycopy(acc, 0, out, o, nc);
+            if (vector) {
+                VectorActivation.biasThenApply(act, acc, nc, b, res, out, o);
+            } else {
+                ActivationLoops.biasThenApply(act, acc, nc, b, res, o);
+                System.arraycopy(acc, 0, out, o, nc);
+            }
         }
     }
 

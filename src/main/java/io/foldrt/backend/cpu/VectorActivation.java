@@ -21,15 +21,17 @@ final class VectorActivation {
     private VectorActivation() {}
 
     /**
-     * x[i] = a((x[i] + b) + res[off + i]) over [0, n): a conv row, with the residual of an Add that follows it
-     * ({@code res} null when there is none).
+     * out[off + i] = a((x[i] + b) + res[off + i]) over [0, n): a conv row from its accumulator into the output,
+     * in one pass, with the residual of an Add that follows it ({@code res} null when there is none). An
+     * activation that is not a clamp runs {@link ActivationLoops} on x, then a copy.
      */
-    static void biasThenApply(Activation a, float[] x, int n, float b, float[] res, int off) {
-        boolean none = a.kind() == Activation.Kind.NONE, clip = a.kind() == Activation.Kind.CLIP;
-        if (!ActivationLoops.ordered(a) || (none && res == null)) {
+    static void biasThenApply(Activation a, float[] x, int n, float b, float[] res, float[] out, int off) {
+        if (!ActivationLoops.ordered(a)) {
             ActivationLoops.biasThenApply(a, x, n, b, res, off);
+            System.arraycopy(x, 0, out, off, n);
             return;
         }
+        boolean none = a.kind() == Activation.Kind.NONE, clip = a.kind() == Activation.Kind.CLIP;
         FloatVector bias = FloatVector.broadcast(S, b);
         FloatVector lo = FloatVector.broadcast(S, a.min()), hi = FloatVector.broadcast(S, a.max());
         int i = 0;
@@ -38,9 +40,12 @@ final class VectorActivation {
             if (res != null) v = v.add(FloatVector.fromArray(S, res, off + i));
             if (!none) v = v.blend(lo, v.lt(lo));
             if (clip) v = v.blend(hi, v.compare(VectorOperators.GT, hi));
-            v.intoArray(x, i);
+            v.intoArray(out, off + i);
         }
-        for (; i < n; i++) x[i] = scalar(res == null ? x[i] + b : (x[i] + b) + res[off + i], a);
+        for (; i < n; i++) {
+            float v = res == null ? x[i] + b : (x[i] + b) + res[off + i];
+            out[off + i] = none ? v : scalar(v, a);
+        }
     }
 
     /** x[i] = a(x[i] + bias[i]) over [0, n). */

@@ -27,9 +27,11 @@ class VectorActivationTest {
                 float b = (float) rng.nextDouble(-1, 1), s = (float) rng.nextDouble(-2, 2), t = (float) rng.nextDouble(-1, 1);
                 String what = a + " n=" + n;
 
-                float[] want = x.clone(), got = x.clone();
-                ActivationLoops.biasThenApply(a, want, n, b);
-                VectorActivation.biasThenApply(a, got, n, b, null, 0);
+                // a conv row into the output at offset 2: out[2 ..] = a(x + b), the rest untouched
+                float[] want = new float[n + 2], got = new float[n + 2], row = x.clone();
+                ActivationLoops.biasThenApply(a, row, n, b);
+                System.arraycopy(row, 0, want, 2, n);
+                VectorActivation.biasThenApply(a, x.clone(), n, b, null, got, 2);
                 same(want, got, what + " scalar bias");
 
                 want = x.clone();
@@ -53,12 +55,12 @@ class VectorActivationTest {
                 VectorActivation.scaleShiftApply(a, in, res, gotOut, 3, n + 3, s, t);
                 same(wantOut, gotOut, what + " scale, shift and residual");
 
-                // a conv row with its residual: x = a((x + b) + res[off ..])
-                want = x.clone();
-                got = x.clone();
-                for (int i = 0; i < n; i++) want[i] = a.apply((want[i] + b) + res[3 + i]);
-                VectorActivation.biasThenApply(a, got, n, b, res, 3);
-                same(want, got, what + " bias and residual");
+                // a conv row with its residual: out[off ..] = a((x + b) + res[off ..])
+                wantOut = new float[n + 3];
+                gotOut = new float[n + 3];
+                for (int i = 0; i < n; i++) wantOut[3 + i] = a.apply((x[i] + b) + res[3 + i]);
+                VectorActivation.biasThenApply(a, x.clone(), n, b, res, gotOut, 3);
+                same(wantOut, gotOut, what + " bias and residual");
             }
         }
     }
