@@ -38,17 +38,25 @@ final class Sgemm {
         MicroKernel kernel = ws.kernel;
         int accRows = (p1 - p0) * MR, touched = kernel.columnsTouched(nc), block = kernel.columnBlock();
         for (int r = 0; r < accRows; r++) Arrays.fill(acc[r], 0, touched, 0f);
+        // The vector kernel reads a run-time matrix in place where it can, instead of copying its rows.
+        MatrixB matrix = kernel.usesVectorApi() && b instanceof MatrixB m ? m : null;
         for (int k0 = 0; k0 < Math.max(depth, 1); k0 += KC) {
             int kc = Math.min(KC, depth - k0);
             boolean last = k0 + KC >= depth;
-            float[][] panel = kc > 0 ? b.panel(src, srcOff, k0, kc, j0, nc, ws) : null;
+            int inPlace = kc > 0 && matrix != null ? matrix.inPlace(src, srcOff, k0, kc, j0, touched) : -1;
+            float[][] panel = kc > 0 && inPlace < 0 ? b.panel(src, srcOff, k0, kc, j0, nc, ws) : null;
             // Column blocks outside, panels inside: a block of B stays in L1 while every panel multiplies it.
             for (int jb = 0; jb < nc; jb += block) {
                 int n = Math.min(block, nc - jb);
                 boolean finish = last && jb + n == nc;
                 for (int p = p0; p < p1; p++) {
                     int r = (p - p0) * MR;
-                    if (kc > 0) kernel.multiply(a.data(), a.at(p, k0), kc, panel, acc, r, jb, n);
+                    if (inPlace >= 0) {
+                        ((VectorMicroKernel) kernel).multiplyBlocked(a.data(), a.at(p, k0), kc, src, inPlace + jb,
+                                matrix.rowStride(), kernel.columnsTouched(n), acc, r, jb);
+                    } else if (kc > 0) {
+                        kernel.multiply(a.data(), a.at(p, k0), kc, panel, acc, r, jb, n);
+                    }
                     // the panel's rows are complete: finish them while the last block is in L1
                     if (finish) finishPanel(ep, acc, r, p * MR, rows, j0, nc, out, res, outOff, ldc, ws);
                 }
@@ -76,7 +84,7 @@ final class Sgemm {
                 boolean finish = last && jb + n == nc;
                 for (int p = p0; p < p1; p++) {
                     int r = (p - p0) * MR;
-                    kernel.multiplyBlocked(a.data(), a.at(p, k0), kc, b.data(), bo, w, acc, r, jb);
+                    kernel.multiplyBlocked(a.data(), a.at(p, k0), kc, b.data(), bo, w, w, acc, r, jb);
                     if (finish) finishPanel(ep, acc, r, p * MR, rows, j0, nc, out, res, outOff, ldc, ws);
                 }
             }

@@ -57,15 +57,16 @@ final class VectorMicroKernel implements MicroKernel {
     }
 
     /**
-     * {@code acc[r + i][from + j] += sum_k a[ao + k*MR + i] * b[bo + k*w + j]} for {@code i < MR, k < kc,
-     * j < w}: one block of a {@link BlockedB}, whose {@code kc} rows of {@code w} floats (whole vectors, at
-     * most three) are contiguous.
+     * {@code acc[r + i][from + j] += sum_k a[ao + k*MR + i] * b[bo + k*ldb + j]} for {@code i < MR, k < kc,
+     * j < w}: {@code kc} rows of {@code w} floats (whole vectors, at most three), {@code ldb} apart. One block
+     * of a {@link BlockedB} ({@code ldb = w}: contiguous), or a block of a run-time matrix read in place.
      */
-    void multiplyBlocked(float[] a, int ao, int kc, float[] b, int bo, int w, float[][] acc, int r, int from) {
+    void multiplyBlocked(float[] a, int ao, int kc, float[] b, int bo, int ldb, int w, float[][] acc, int r,
+                         int from) {
         if (w == 3 * L) {
-            threeBlocked(a, ao, kc, b, bo, acc, r, from);
+            threeBlocked(a, ao, kc, b, bo, ldb, acc, r, from);
         } else {
-            for (int v = 0; v < w; v += L) oneBlocked(a, ao, kc, b, bo + v, w, acc, r, from + v);
+            for (int v = 0; v < w; v += L) oneBlocked(a, ao, kc, b, bo + v, ldb, acc, r, from + v);
         }
     }
 
@@ -150,8 +151,9 @@ final class VectorMicroKernel implements MicroKernel {
         c72.intoArray(r7, q);
     }
 
-    /** {@link #threeVectors} with B rows of 3 vectors stored one after another from {@code bo}. */
-    private static void threeBlocked(float[] a, int ao, int kc, float[] b, int bo, float[][] acc, int r, int j) {
+    /** {@link #threeVectors} with B rows of 3 vectors from {@code bo}, {@code ldb} apart. */
+    private static void threeBlocked(float[] a, int ao, int kc, float[] b, int bo, int ldb, float[][] acc, int r,
+                                     int j) {
         float[] r0 = acc[r], r1 = acc[r + 1], r2 = acc[r + 2], r3 = acc[r + 3];
         float[] r4 = acc[r + 4], r5 = acc[r + 5], r6 = acc[r + 6], r7 = acc[r + 7];
         int h = j + L, q = j + 2 * L;
@@ -164,7 +166,7 @@ final class VectorMicroKernel implements MicroKernel {
         FloatVector c60 = FloatVector.fromArray(S, r6, j), c61 = FloatVector.fromArray(S, r6, h), c62 = FloatVector.fromArray(S, r6, q);
         FloatVector c70 = FloatVector.fromArray(S, r7, j), c71 = FloatVector.fromArray(S, r7, h), c72 = FloatVector.fromArray(S, r7, q);
         for (int k = 0; k < kc; k++) {
-            int bk = bo + k * 3 * L, ak = ao + k * MR;
+            int bk = bo + k * ldb, ak = ao + k * MR;
             FloatVector b0 = FloatVector.fromArray(S, b, bk), b1 = FloatVector.fromArray(S, b, bk + L);
             FloatVector b2 = FloatVector.fromArray(S, b, bk + 2 * L);
             FloatVector x = FloatVector.broadcast(S, a[ak]);

@@ -245,7 +245,8 @@ final class WinogradConvStep implements Step {
             for (int k0 = 0; k0 < cin; k0 += Sgemm.KC) {
                 int kc = Math.min(Sgemm.KC, cin - k0), bo = p * posStride(wv) + k0 * wv;
                 for (int panel = pc; panel < pe; panel++) {
-                    kernel.multiplyBlocked(a.data(), a.at(panel, k0), kc, v, bo, wv, acc, (p * (pe - pc) + panel - pc) * MR, 0);
+                    kernel.multiplyBlocked(a.data(), a.at(panel, k0), kc, v, bo, wv, wv, acc,
+                            (p * (pe - pc) + panel - pc) * MR, 0);
                 }
             }
         }
