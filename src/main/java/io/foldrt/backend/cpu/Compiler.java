@@ -32,6 +32,9 @@ import java.util.Set;
  * fresh array per run instead, which is handed to the caller.
  */
 final class Compiler {
+    /** Floats each buffer slot has beyond its largest value: 4 vectors of 16. */
+    private static final int SLOT_SLACK = 64;
+
     enum Kind { INPUT, CONSTANT, NODE, TEMP }
 
     private final Graph graph;
@@ -130,7 +133,9 @@ final class Compiler {
         }
         MemoryPlanner.Plan plan = MemoryPlanner.plan(intervals);
         float[][] slots = new float[plan.slotSizes().length][];
-        for (int s = 0; s < slots.length; s++) slots[s] = new float[plan.slotSizes()[s]];
+        // A few vectors of slack: the vector kernel reads a GEMM operand in place in whole vectors, past the end
+        // of its last row (see MatrixB#inPlace); without slack the last block of a value would be copied.
+        for (int s = 0; s < slots.length; s++) slots[s] = new float[plan.slotSizes()[s] + SLOT_SLACK];
         for (int i = 0; i < intervals.size(); i++) values[intervals.get(i).value()] = slots[plan.slotOf()[i]];
         return plan;
     }
