@@ -83,8 +83,12 @@ final class Sgemm {
                 int n = Math.min(block, nc - jb), bo = b.at(k0, j0 + jb), w = b.width(j0 + jb);
                 boolean finish = last && jb + n == nc;
                 for (int p = p0; p < p1; p++) {
-                    int r = (p - p0) * MR;
-                    kernel.multiplyBlocked(a.data(), a.at(p, k0), kc, b.data(), bo, w, w, acc, r, jb);
+                    int r = (p - p0) * MR, real = rows - p * MR;
+                    if (real < VectorMicroKernel.FEW_ROWS) {
+                        kernel.multiplyBlockedRows(a.data(), a.at(p, k0), kc, b.data(), bo, w, w, acc, r, jb, real);
+                    } else {
+                        kernel.multiplyBlocked(a.data(), a.at(p, k0), kc, b.data(), bo, w, w, acc, r, jb);
+                    }
                     if (finish) finishPanel(ep, acc, r, p * MR, rows, j0, nc, out, res, outOff, ldc, ws);
                 }
             }

@@ -71,6 +71,50 @@ final class VectorMicroKernel implements MicroKernel {
     }
 
     /**
+     * {@link #multiplyBlocked} for the first {@code rows} rows of the A panel only, each on its own, where
+     * fewer than {@link #FEW_ROWS} of its MR rows are real (the panel is zero-padded past the operand's
+     * end): a 7x7 map's 49 pixels leave one row in their last panel, for which the full block would do
+     * eight rows' FMAs. B, which is read once per row here, is in L1.
+     */
+    void multiplyBlockedRows(float[] a, int ao, int kc, float[] b, int bo, int ldb, int w, float[][] acc, int r,
+                             int from, int rows) {
+        for (int i = 0; i < rows; i++) {
+            float[] c = acc[r + i];
+            int v = 0;
+            for (; v + 3 * L <= w; v += 3 * L) threeOneRow(a, ao + i, kc, b, bo + v, ldb, c, from + v);
+            for (; v < w; v += L) oneOneRow(a, ao + i, kc, b, bo + v, ldb, c, from + v);
+        }
+    }
+
+    /** Below this many real rows a panel runs {@link #multiplyBlockedRows}. */
+    static final int FEW_ROWS = 3;
+
+    /** One row of C, 3 vectors: {@code c[j ..] += sum_k a[ao + k*MR] * b[bo + k*ldb ..]}. */
+    private static void threeOneRow(float[] a, int ao, int kc, float[] b, int bo, int ldb, float[] c, int j) {
+        FloatVector c0 = FloatVector.fromArray(S, c, j), c1 = FloatVector.fromArray(S, c, j + L);
+        FloatVector c2 = FloatVector.fromArray(S, c, j + 2 * L);
+        for (int k = 0; k < kc; k++) {
+            int bk = bo + k * ldb;
+            FloatVector x = FloatVector.broadcast(S, a[ao + k * MR]);
+            c0 = x.fma(FloatVector.fromArray(S, b, bk), c0);
+            c1 = x.fma(FloatVector.fromArray(S, b, bk + L), c1);
+            c2 = x.fma(FloatVector.fromArray(S, b, bk + 2 * L), c2);
+        }
+        c0.intoArray(c, j);
+        c1.intoArray(c, j + L);
+        c2.intoArray(c, j + 2 * L);
+    }
+
+    /** One row of C, one vector. */
+    private static void oneOneRow(float[] a, int ao, int kc, float[] b, int bo, int ldb, float[] c, int j) {
+        FloatVector c0 = FloatVector.fromArray(S, c, j);
+        for (int k = 0; k < kc; k++) {
+            c0 = FloatVector.broadcast(S, a[ao + k * MR]).fma(FloatVector.fromArray(S, b, bo + k * ldb), c0);
+        }
+        c0.intoArray(c, j);
+    }
+
+    /**
      * The main block: MR x 3 vectors of C in 24 registers. Per depth step three B loads and MR broadcasts feed
      * 24 FMAs; with two vectors (16 FMAs per step) the per-step cost of fetching the row b[k] and its bounds
      * checks showed: measured on Zen 5, 8 x 3 ran at about 220 GFLOP/s per core in L1, 8 x 2 at about 178.
