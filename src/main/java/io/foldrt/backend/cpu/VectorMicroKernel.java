@@ -70,6 +70,9 @@ final class VectorMicroKernel implements MicroKernel {
         }
     }
 
+    /** Below this many real rows a panel runs {@link #multiplyBlockedRows}. */
+    static final int FEW_ROWS = 3;
+
     /**
      * {@link #multiplyBlocked} for the first {@code rows} rows of the A panel only, each on its own, where
      * fewer than {@link #FEW_ROWS} of its MR rows are real (the panel is zero-padded past the operand's
@@ -85,9 +88,6 @@ final class VectorMicroKernel implements MicroKernel {
             for (; v < w; v += L) oneOneRow(a, ao + i, kc, b, bo + v, ldb, c, from + v);
         }
     }
-
-    /** Below this many real rows a panel runs {@link #multiplyBlockedRows}. */
-    static final int FEW_ROWS = 3;
 
     /** One row of C, 3 vectors: {@code c[j ..] += sum_k a[ao + k*MR] * b[bo + k*ldb ..]}. */
     private static void threeOneRow(float[] a, int ao, int kc, float[] b, int bo, int ldb, float[] c, int j) {
