@@ -26,10 +26,19 @@ final class VectorCopies {
         int hi = Math.max(lo, ConvGeometry.endTap(ix0, 2, width, n));
         Arrays.fill(dst, d0, d0 + lo, fill);
         int t = lo, s = rowBase + ix0 + 2 * lo;
-        // Whole vectors while both loads stay inside the source row (2L floats from s).
-        for (; t + L <= hi && s + 2 * L <= rowBase + width; t += L, s += 2 * L) {
+        // Whole vectors of outputs. The loads may run one float past the row (the last odd lane, which the
+        // permutation drops), so only the array bounds them.
+        for (; t + L <= hi && s + 2 * L <= src.length; t += L, s += 2 * L) {
             FloatVector.fromArray(S, src, s).rearrange(EVEN, FloatVector.fromArray(S, src, s + L))
                     .intoArray(dst, d0 + t);
+        }
+        // A part vector at the end: the whole vector that ends at hi, rewriting some outputs with their own
+        // values (a 28-wide output row is then two vectors, not one and 12 scalar steps).
+        int back = hi - L, sb = rowBase + ix0 + 2 * back;
+        if (t < hi && back >= lo && sb + 2 * L <= src.length) {
+            FloatVector.fromArray(S, src, sb).rearrange(EVEN, FloatVector.fromArray(S, src, sb + L))
+                    .intoArray(dst, d0 + back);
+            t = hi;
         }
         for (; t < hi; t++, s += 2) dst[d0 + t] = src[s];
         Arrays.fill(dst, d0 + hi, d0 + n, fill);
