@@ -19,7 +19,8 @@ final class VectorCopies {
 
     /**
      * {@link ConvGeometry#gatherRow} for stride 2: dst[d0 + t] = row[ix0 + 2t] for t in [0, n), {@code fill}
-     * where ix0 + 2t falls outside [0, width).
+     * where ix0 + 2t falls outside [0, width). It may also write up to a vector of garbage past
+     * {@code dst[d0 + n - 1]}: callers write those elements after it, or do not read them.
      */
     static void gatherEven(float[] src, int rowBase, int width, int ix0, float[] dst, int d0, int n, float fill) {
         int lo = Math.min(n, ConvGeometry.firstTap(ix0, 2, 0));
@@ -38,6 +39,13 @@ final class VectorCopies {
         if (t < hi && back >= lo && sb + 2 * L <= src.length) {
             FloatVector.fromArray(S, src, sb).rearrange(EVEN, FloatVector.fromArray(S, src, sb + L))
                     .intoArray(dst, d0 + back);
+            t = hi;
+        }
+        // A row narrower than a vector (14 outputs): one whole vector, whose lanes past hi land where the fill
+        // below or the caller's next row writes after it, or past the caller's columns (see the contract).
+        if (t < hi && d0 + t + L <= dst.length && s + 2 * L <= src.length) {
+            FloatVector.fromArray(S, src, s).rearrange(EVEN, FloatVector.fromArray(S, src, s + L))
+                    .intoArray(dst, d0 + t);
             t = hi;
         }
         for (; t < hi; t++, s += 2) dst[d0 + t] = src[s];
