@@ -29,26 +29,22 @@ final class VectorCopies {
         int t = lo, s = rowBase + ix0 + 2 * lo;
         // Whole vectors of outputs. The loads may run one float past the row (the last odd lane, which the
         // permutation drops), so only the array bounds them.
-        for (; t + L <= hi && s + 2 * L <= src.length; t += L, s += 2 * L) {
-            FloatVector.fromArray(S, src, s).rearrange(EVEN, FloatVector.fromArray(S, src, s + L))
-                    .intoArray(dst, d0 + t);
-        }
-        // A part vector at the end: the whole vector that ends at hi, rewriting some outputs with their own
-        // values (a 28-wide output row is then two vectors, not one and 12 scalar steps).
-        int back = hi - L, sb = rowBase + ix0 + 2 * back;
-        if (t < hi && back >= lo && sb + 2 * L <= src.length) {
-            FloatVector.fromArray(S, src, sb).rearrange(EVEN, FloatVector.fromArray(S, src, sb + L))
-                    .intoArray(dst, d0 + back);
-            t = hi;
-        }
-        // A row narrower than a vector (14 outputs): one whole vector, whose lanes past hi land where the fill
-        // below or the caller's next row writes after it, or past the caller's columns (see the contract).
-        if (t < hi && d0 + t + L <= dst.length && s + 2 * L <= src.length) {
-            FloatVector.fromArray(S, src, s).rearrange(EVEN, FloatVector.fromArray(S, src, s + L))
-                    .intoArray(dst, d0 + t);
+        for (; t + L <= hi && s + 2 * L <= src.length; t += L, s += 2 * L) evenLanes(src, s, dst, d0 + t);
+        // The rest as one whole vector: the one that ends at hi, rewriting some outputs with their own values
+        // (a 28-wide output row is then two vectors, not one and 12 scalar steps); in a row narrower than a
+        // vector (14 outputs) the one from t, whose lanes past hi land where the fill below or the caller's
+        // next row writes after it, or past the caller's columns (see the contract).
+        int from = hi - L >= lo ? hi - L : t, sf = rowBase + ix0 + 2 * from;
+        if (t < hi && sf + 2 * L <= src.length && d0 + from + L <= dst.length) {
+            evenLanes(src, sf, dst, d0 + from);
             t = hi;
         }
         for (; t < hi; t++, s += 2) dst[d0 + t] = src[s];
         Arrays.fill(dst, d0 + hi, d0 + n, fill);
+    }
+
+    /** dst[d + i] = src[s + 2i] for i in [0, L), from two vector loads (2L floats from s). */
+    private static void evenLanes(float[] src, int s, float[] dst, int d) {
+        FloatVector.fromArray(S, src, s).rearrange(EVEN, FloatVector.fromArray(S, src, s + L)).intoArray(dst, d);
     }
 }
