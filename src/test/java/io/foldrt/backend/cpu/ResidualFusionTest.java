@@ -36,9 +36,11 @@ class ResidualFusionTest {
         // pixel columns: 6 channels (the accumulator-row epilogue), 16 channels (whole panels: the vector
         // kernel's epilogue in registers, on a 9x9 map of one full 3-vector block and a narrower one; 3x3 has
         // two depth slices, 1x1 one); grouped; and channel columns (more channels than pixels; with the
-        // vector kernel the blocked variant, whose weights must reach 256K floats: 192*192*9 = 331,776)
+        // vector kernel the blocked variant, whose weights must reach 256K floats: 192*192*9 = 331,776; on a
+        // 7x7 map its store adds the residual in whole vectors of a channel's 49 pixels, on 3x3 in scalars)
         Graph[] graphs = {convAddRelu(6, 9, 3, 1, false), convAddRelu(16, 9, 3, 1, true),
-            convAddRelu(16, 9, 1, 1, false), convAddRelu(8, 7, 3, 2, true), convAddRelu(192, 3, 3, 1, false)};
+            convAddRelu(16, 9, 1, 1, false), convAddRelu(8, 7, 3, 2, true), convAddRelu(192, 3, 3, 1, false),
+            convAddRelu(192, 7, 3, 1, true)};
         for (Graph g : graphs) {
             Oracle.check(g, 2, 2);
             Oracle.check(g, 1, 1);
