@@ -139,7 +139,7 @@ final class VectorDepthwise {
             } else if (cols > 0) {
                 // A short row as one vector, zero past its end: the zeros land on padding, or on the interior
                 // of the rows below, which are copied after this one (a call to arraycopy costs more).
-                FloatVector.fromArray(S, in, s, fillMask).intoArray(padded, d);
+                VectorCopies.load(in, s, fillMask).intoArray(padded, d);
             }
         }
     }

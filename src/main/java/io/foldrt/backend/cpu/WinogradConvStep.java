@@ -137,7 +137,7 @@ final class WinogradConvStep implements Step {
     /**
      * One input plane into its column phases, zero where the padded position is outside the input: per padded
      * row r, {@code E} at {@code dst + 2r*we} and {@code O} right after it. Each vector of E and O is two
-     * loads (lanes outside the input row read as zero, see {@link #load}) and two lane permutations.
+     * loads (lanes outside the input row read as zero, see {@link VectorCopies#load}) and two lane permutations.
      */
     private void fillPhases(float[] in, int src, float[] ph, int dst) {
         for (int r = 0; r < hp; r++) {
@@ -149,24 +149,13 @@ final class WinogradConvStep implements Step {
             int row = src + iy * w;
             for (int u0 = 0; u0 < we; u0 += L) {
                 int start = 2 * u0 - pl; // padded column 2 * u0 is input column start
-                FloatVector a = load(in, row + start, S.indexInRange(start, w));
-                FloatVector b = load(in, row + start + L, S.indexInRange(start + L, w));
+                FloatVector a = VectorCopies.load(in, row + start, S.indexInRange(start, w));
+                FloatVector b = VectorCopies.load(in, row + start + L, S.indexInRange(start + L, w));
                 VectorMask<Float> m = S.indexInRange(u0, we);
                 a.rearrange(EVEN, b).intoArray(ph, e + u0, m);
                 a.rearrange(ODD, b).intoArray(ph, e + we + u0, m);
             }
         }
-    }
-
-    /**
-     * The lanes of {@code a[i ..]} that {@code m} selects, zero elsewhere: a plain load and a blend where the
-     * vector lies inside the array, a masked load only at its ends. Masked loads that miss the cache stream
-     * badly: on Zen 5 the phase fill of a 56x56x64 batch-8 input not in L3 (as after another Winograd conv,
-     * whose working set pushes it out) took 1.0 ms with them and 0.40 ms this way (0.38 and 0.29 ms from L3).
-     */
-    private static FloatVector load(float[] a, int i, VectorMask<Float> m) {
-        if (i >= 0 && i <= a.length - L) return FloatVector.zero(S).blend(FloatVector.fromArray(S, a, i), m);
-        return FloatVector.fromArray(S, a, i, m);
     }
 
     /**
