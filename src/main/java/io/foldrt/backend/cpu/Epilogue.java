@@ -95,16 +95,14 @@ sealed interface Epilogue {
                               int ldc) {
             for (int j = 0; j < nc; j++) {
                 int o = outOff + (j0 + j) * ldc + row0;
-                if (res == null) {
-                    for (int r = 0; r < rows; r++) out[o + r] = acc[r][j];
-                } else if (vector) {
-                    // the run in place, while it is in L1: a vector pass, where the scalar loop cost as much
-                    // as the BatchNorm pass it replaces (ResNet-18's 7x7 convs with a residual)
-                    for (int r = 0; r < rows; r++) out[o + r] = acc[r][j];
-                    VectorActivation.scaleShiftApply(act, out, res, out, o, o + rows, 1f, 0f);
-                } else {
+                if (res != null && !vector) {
                     for (int r = 0; r < rows; r++) out[o + r] = act.apply(acc[r][j] + res[o + r]);
+                    continue;
                 }
+                for (int r = 0; r < rows; r++) out[o + r] = acc[r][j];
+                // the residual on the run in place, while it is in L1: a vector pass, where the scalar loop cost
+                // as much as the BatchNorm pass it replaces (ResNet-18's 7x7 convs with a residual)
+                if (res != null) VectorActivation.scaleShiftApply(act, out, res, out, o, o + rows, 1f, 0f);
             }
         }
     }

@@ -40,6 +40,7 @@ final class Sgemm {
         for (int r = 0; r < accRows; r++) Arrays.fill(acc[r], 0, touched, 0f);
         // The vector kernel reads a run-time matrix in place where it can, instead of copying its rows.
         MatrixB matrix = kernel.usesVectorApi() && b instanceof MatrixB m ? m : null;
+        VectorMicroKernel vector = matrix != null ? (VectorMicroKernel) kernel : null;
         for (int k0 = 0; k0 < Math.max(depth, 1); k0 += KC) {
             int kc = Math.min(KC, depth - k0);
             boolean last = k0 + KC >= depth;
@@ -47,13 +48,13 @@ final class Sgemm {
             float[][] panel = kc > 0 && inPlace < 0 ? b.panel(src, srcOff, k0, kc, j0, nc, ws) : null;
             // Column blocks outside, panels inside: a block of B stays in L1 while every panel multiplies it.
             for (int jb = 0; jb < nc; jb += block) {
-                int n = Math.min(block, nc - jb);
+                int n = Math.min(block, nc - jb), width = kernel.columnsTouched(n);
                 boolean finish = last && jb + n == nc;
                 for (int p = p0; p < p1; p++) {
                     int r = (p - p0) * MR;
                     if (inPlace >= 0) {
-                        ((VectorMicroKernel) kernel).multiplyBlocked(a.data(), a.at(p, k0), kc, src, inPlace + jb,
-                                matrix.rowStride(), kernel.columnsTouched(n), acc, r, jb);
+                        vector.multiplyBlocked(a.data(), a.at(p, k0), kc, src, inPlace + jb, matrix.rowStride(),
+                                width, acc, r, jb);
                     } else if (kc > 0) {
                         kernel.multiply(a.data(), a.at(p, k0), kc, panel, acc, r, jb, n);
                     }
